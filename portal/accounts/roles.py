@@ -1,0 +1,115 @@
+"""The roles of DESIGN.md as Django groups, each with exactly the permissions listed here.
+
+One home for who may do what at the model level; per-object rules (which department's
+cases, which archive items) are layered on top with django-guardian by the owning app.
+The three-role split of MLPS level 3 holds: the system administrator runs reference data
+and content, the security administrator runs accounts and groups, the auditor only reads
+the audit log — no role holds all three.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+ADMIN_ACCESS = "wagtailadmin.access_admin"
+CITY_MODELS = (
+    "street",
+    "community",
+    "module",
+    "grid",
+    "department",
+    "codescheme",
+    "majorcategory",
+    "category",
+    "timelimit",
+    "component",
+    "calendarday",
+)
+
+
+def _view(app: str, models: tuple[str, ...]) -> list[str]:
+    return [f"{app}.view_{m}" for m in models]
+
+
+def _manage(app: str, models: tuple[str, ...]) -> list[str]:
+    return [f"{app}.{verb}_{m}" for m in models for verb in ("add", "change", "delete", "view")]
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    # Group names are data (shown as they are in the admin), so they are not translated.
+    name: str
+    permissions: list[str] = field(default_factory=list)
+
+
+STAFF_BASE = [ADMIN_ACCESS, *_view("city", CITY_MODELS)]
+
+ROLES: tuple[Role, ...] = (
+    Role("supervisor", "监督员", STAFF_BASE),
+    Role("acceptance_clerk", "受理员", STAFF_BASE),
+    Role("shift_leader", "值班长", STAFF_BASE),
+    Role("dispatcher", "派遣员", STAFF_BASE),
+    Role("dept_handler", "部门处置员", STAFF_BASE),
+    Role("dept_leader", "部门领导", STAFF_BASE),
+    Role("street_office", "街道办", STAFF_BASE),
+    Role("community_office", "社区工作站", STAFF_BASE),
+    Role(
+        "module_admin",
+        "模块管理员",
+        [*STAFF_BASE, "city.change_module", "city.change_grid"],
+    ),
+    Role("archivist", "档案员", STAFF_BASE),
+    Role(
+        "publicity_editor",
+        "宣传编辑",
+        [ADMIN_ACCESS, "wagtailimages.add_image", "wagtaildocs.add_document"],
+    ),
+    Role("auditor", "审计员", [ADMIN_ACCESS, "accounts.view_auditevent"]),
+    Role(
+        "system_admin",
+        "系统管理员",
+        [ADMIN_ACCESS, *_manage("city", CITY_MODELS)],
+    ),
+    Role(
+        "security_admin",
+        "安全管理员",
+        [
+            ADMIN_ACCESS,
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_user",
+            "auth.add_group",
+            "auth.change_group",
+            "auth.view_group",
+        ],
+    ),
+)
+
+ROLES_BY_CODE = {role.code: role for role in ROLES}
+
+
+def role_group(code: str) -> Group:
+    """The Django group of a role, by its code."""
+    return Group.objects.get(name=ROLES_BY_CODE[code].name)
+
+
+def _permission(label: str) -> Permission:
+    app_label, codename = label.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@transaction.atomic
+def roles_sync() -> list[Group]:
+    """Create or update every role's group so it holds exactly the permissions above."""
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    groups = []
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role.name)
+        group.permissions.set([_permission(label) for label in role.permissions])
+        groups.append(group)
+    return groups

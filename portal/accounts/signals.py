@@ -1,0 +1,50 @@
+"""Receivers that turn authentication signals into audit events (thin: they call the service)."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from portal.accounts.models import AuditEvent
+from portal.accounts.services import audit_record
+
+
+@receiver(user_logged_in)
+def _on_login(sender, request, user, **kwargs) -> None:
+    audit_record(action=AuditEvent.Action.LOGIN, request=request, actor=user)
+
+
+@receiver(user_logged_out)
+def _on_logout(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        audit_record(action=AuditEvent.Action.LOGOUT, request=request, actor=user)
+
+
+@receiver(user_login_failed)
+def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    audit_record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        request=request,
+        username=str(credentials.get("username", "")),
+    )
+
+
+@receiver(user_locked_out)
+def _on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    audit_record(
+        action=AuditEvent.Action.LOCKED_OUT,
+        request=request,
+        username=username or "",
+        detail={"ip_address": ip_address},
+    )
+
+
+@receiver(post_migrate)
+def _sync_roles(sender, **kwargs) -> None:
+    # Roles follow the code: after every migrate the groups hold exactly the
+    # permissions roles.py gives them. Run once, after the last app has migrated.
+    if sender.label != "accounts":
+        return
+    from portal.accounts.roles import roles_sync
+
+    roles_sync()

@@ -1,0 +1,8 @@
+"""The embedded default used by `make run`: SQLite, in-memory channel layer, local cache."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+# Development only: production refuses to start without a real SECRET_KEY.
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-deploy-0123456789abcdef")

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkflowConfig(AppConfig):
+    """The case loop: the case, its viewflow process, the SLA clock, evaluation."""
+
+    name = "portal.workflow"
+    label = "workflow"
+    verbose_name = _("案件闭环")
