@@ -1,0 +1,61 @@
+"""Shared fixtures. The Jianye demo (map, taxonomy, inventory, accounts, site) is loaded once
+into the test database; tests run inside transactions on top of it."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+
+def _load_demo() -> None:
+    call_command("load_demo", cases=0, quiet_accounts=True, stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _load_demo()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """For transactional tests (live server): the flush after each one wipes the demo, so
+    reload it (idempotent, about a second)."""
+    _load_demo()
+
+
+@pytest.fixture
+def require_redis():
+    """Tests of the Redis-backed parts: a missing server is a failure, never a silent skip."""
+    if not settings.REDIS_URL:
+        pytest.fail("REDIS_URL is not set: run these tests with `make test-postgres`")
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def require_postgres():
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.fail("DATABASE_URL is not PostgreSQL: run these tests with `make test-postgres`")
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a demo account, by username."""
+    from portal.accounts.models import User
+
+    def _login(username: str):
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Process caches (grid index, calendar) key on versions in the Django cache; clearing
+    it after each test makes every process cache rebuild from the rolled-back database."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
