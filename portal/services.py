@@ -1,8 +1,10 @@
 """Writes for the site as a whole."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from portal.models import HomePage
 
@@ -16,9 +18,18 @@ HOME_INTRO = (
 @transaction.atomic
 def site_setup() -> HomePage:
     """Make the portal's home page the default site's root (replacing Wagtail's welcome page)."""
+    # Wagtail's migrations create the default locale and the root page; recreate them if a
+    # database was emptied after migrating (a test flush, a restore of data only).
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
+        root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(
+                title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)
+            )
+        )
         home = HomePage(title=settings.WAGTAIL_SITE_NAME, slug="home-portal", intro=HOME_INTRO)
         root.add_child(instance=home)
         home.save_revision().publish()

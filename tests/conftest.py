@@ -1,7 +1,7 @@
 """Shared fixtures. The Jianye demo (map, taxonomy, inventory, accounts, site) is loaded once
 into the test database; tests run inside transactions on top of it."""
 
-import os
+import io
 
 import pytest
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 
 def _load_demo() -> None:
-    call_command("load_demo", cases=0, quiet_accounts=True, stdout=open(os.devnull, "w"))
+    call_command("load_demo", cases=0, quiet_accounts=True, stdout=io.StringIO())
 
 
 @pytest.fixture(scope="session")
