@@ -42,4 +42,4 @@ def test_wrong_password_shows_an_error(page, live_server):
     page.click("button[type=submit]")
     assert page.url.startswith(live_server.url + "/admin/login/")
     error = page.locator("li.error").first
-    assert "正确的" in error.inner_text()  # "请输入一个正确的 用户名 和密码"
+    assert "密码不匹配" in error.inner_text()
