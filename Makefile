@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
-RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext nodejs npm
+RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
 TEST_DEBS := postgresql redis-server chromium poppler-utils
 
 .PHONY: run test setup debs test-debs services services-stop test-sqlite test-postgres lint clean
@@ -24,6 +24,8 @@ setup: debs $(VENV)/.installed node_modules/.installed
 
 debs:
 	@tools/debian-deps.sh $(RUN_DEBS)
+	@# Node.js may come from elsewhere than Debian (then Debian's npm would conflict with it).
+	@command -v npm >/dev/null || tools/debian-deps.sh nodejs npm
 
 test-debs:
 	@tools/debian-deps.sh $(TEST_DEBS)
