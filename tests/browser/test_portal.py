@@ -28,6 +28,7 @@ def test_home_page_fits_a_phone_screen(browser, live_server):
 
 def test_staff_login_reaches_the_admin(page, live_server):
     page.goto(live_server.url + "/admin/")
+    assert page.locator("label[for=id_password]").inner_text().startswith("密码")
     page.fill("input[name=username]", "xitong01")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
