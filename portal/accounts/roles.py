@@ -49,10 +49,20 @@ class Role:
 STAFF_BASE = [ADMIN_ACCESS, *_view("city", CITY_MODELS)]
 
 ROLES: tuple[Role, ...] = (
-    Role("supervisor", "监督员", STAFF_BASE),
-    Role("acceptance_clerk", "受理员", STAFF_BASE),
-    Role("shift_leader", "值班长", STAFF_BASE),
-    Role("dispatcher", "派遣员", STAFF_BASE),
+    Role("supervisor", "监督员", [*STAFF_BASE, "workflow.report_case"]),
+    Role("acceptance_clerk", "受理员", [*STAFF_BASE, "workflow.view_case", "workflow.accept_case"]),
+    Role(
+        "shift_leader",
+        "值班长",
+        [
+            *STAFF_BASE,
+            "workflow.view_case",
+            "workflow.file_case",
+            "workflow.close_case",
+            "workflow.approve_case",
+        ],
+    ),
+    Role("dispatcher", "派遣员", [*STAFF_BASE, "workflow.view_case", "workflow.dispatch_case"]),
     Role("dept_handler", "部门处置员", STAFF_BASE),
     Role("dept_leader", "部门领导", STAFF_BASE),
     Role("street_office", "街道办", STAFF_BASE),
@@ -95,6 +105,29 @@ ROLES_BY_CODE = {role.code: role for role in ROLES}
 def role_group(code: str) -> Group:
     """The Django group of a role, by its code."""
     return Group.objects.get(name=ROLES_BY_CODE[code].name)
+
+
+DEPARTMENT_GROUP_PREFIX = "部门:"
+
+
+def department_group(department) -> Group:
+    """The group holding a department's per-object permissions (django-guardian grants
+    on its cases); every user of the department is a member."""
+    group, _created = Group.objects.get_or_create(
+        name=f"{DEPARTMENT_GROUP_PREFIX}{department.code}"
+    )
+    return group
+
+
+def department_membership_sync(user) -> None:
+    """Put the user in exactly the group of their own department."""
+    current = user.groups.filter(name__startswith=DEPARTMENT_GROUP_PREFIX)
+    wanted = department_group(user.department) if user.department_id else None
+    stale = current.exclude(pk=wanted.pk) if wanted else current
+    if stale.exists():
+        user.groups.remove(*stale)
+    if wanted and not current.filter(pk=wanted.pk).exists():
+        user.groups.add(wanted)
 
 
 def _permission(label: str) -> Permission:

@@ -2,10 +2,11 @@
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
-from portal.accounts.models import AuditEvent
+from portal.accounts.models import AuditEvent, User
+from portal.accounts.roles import department_membership_sync, roles_sync
 from portal.accounts.services import audit_record
 
 
@@ -45,6 +46,10 @@ def _sync_roles(sender, **kwargs) -> None:
     # permissions roles.py gives them. Run once, after the last app has migrated.
     if sender.label != "accounts":
         return
-    from portal.accounts.roles import roles_sync
-
     roles_sync()
+
+
+@receiver(post_save, sender=User)
+def _sync_department_group(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        department_membership_sync(instance)

@@ -246,3 +246,18 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Time limits of the centre's own steps (the department's handling limit comes from the
+# category). National defaults were not found in the standards we could read; these are
+# typical local values and deploy-time configurable: "value unit", unit work_hour/work_day/hour.
+CASE_STEP_LIMITS = {
+    "accept": env("CASE_LIMIT_ACCEPT", default="1 work_hour"),
+    "verify": env("CASE_LIMIT_VERIFY", default="2 work_hour"),
+    "file": env("CASE_LIMIT_FILE", default="1 work_hour"),
+    "dispatch": env("CASE_LIMIT_DISPATCH", default="1 work_hour"),
+    "approve": env("CASE_LIMIT_APPROVE", default="4 work_hour"),
+    "check": env("CASE_LIMIT_CHECK", default="4 work_hour"),
+    "close": env("CASE_LIMIT_CLOSE", default="2 work_hour"),
+}
+# A step turns yellow when less than this share of its time limit is left.
+CASE_WARN_SHARE = 0.2

@@ -1,0 +1,710 @@
+"""Every write to a case: one service per transition of the case loop.
+
+Each service locks the case row (select_for_update), checks the actor's permission (model
+level for centre roles, object level through django-guardian for departments and
+supervisors), checks the case is in a state the transition starts from, applies it, closes
+the finished step and opens the next with its deadline, and records a CaseEvent — all in
+one transaction. Two people pressing the same button therefore produce one transition:
+the second finds the case already moved and gets a TransitionConflict.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from portal.accounts.models import User
+from portal.accounts.roles import department_group
+from portal.city.lookup import grid_locate
+from portal.city.models import Category, Component, Department, Grid
+from portal.workflow.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseRequest,
+    CaseStep,
+    Source,
+    Status,
+    Step,
+)
+from portal.workflow.sla import Limit, clock_start, handling_limit, step_limit
+
+
+class TransitionConflict(Exception):
+    """The case is not (or no longer) in a state this action starts from."""
+
+    def __init__(self, case: Case, action: str) -> None:
+        self.case = case
+        self.action = action
+        super().__init__(
+            _("案件 %(n)s 当前状态为“%(s)s”，不能执行此操作（可能已被他人处理）。")
+            % {"n": case.number, "s": case.get_status_display()}
+        )
+
+
+# --- internal helpers -------------------------------------------------------------------
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def _lock(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    return Case.objects.select_for_update().select_related("category", "grid").get(pk=pk)
+
+
+def _require(actor: User, perm: str, case: Case | None = None) -> None:
+    full = f"workflow.{perm}"
+    if actor.has_perm(full) or (case is not None and actor.has_perm(full, case)):
+        return
+    raise PermissionDenied(_("您没有执行此操作的权限。"))
+
+
+def _require_status(
+    case: Case, action: str, allowed: Iterable[str], expected_version: int | None
+) -> None:
+    if case.status not in allowed or (
+        expected_version is not None and expected_version != case.version
+    ):
+        raise TransitionConflict(case, action)
+
+
+def _record(
+    case: Case,
+    *,
+    action: str,
+    actor: User | None,
+    to_status: str,
+    at: dt.datetime,
+    comment: str = "",
+    data: dict | None = None,
+    from_status: str | None = None,
+) -> CaseEvent:
+    from_status = case.status if from_status is None else from_status
+    case.status = to_status
+    case.version += 1
+    return CaseEvent.objects.create(
+        case=case,
+        seq=case.version,
+        action=action,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        data=data or {},
+        at=at,
+    )
+
+
+def _finish_steps(
+    case: Case, steps: Iterable[str], *, actor: User | None, at: dt.datetime, outcome: str
+) -> None:
+    CaseStep.objects.filter(case=case, step__in=list(steps), finished_at__isnull=True).update(
+        finished_at=at, finished_by=actor, outcome=outcome
+    )
+
+
+def _open_step(
+    case: Case,
+    step: str,
+    *,
+    at: dt.datetime,
+    limit: Limit | None = None,
+    department: Department | None = None,
+    assignee: User | None = None,
+    deadline: dt.datetime | None = None,
+) -> CaseStep:
+    limit = (limit or step_limit(step)).for_urgency(case.urgency)
+    clock = clock_start(at, limit)
+    case.step_deadline = deadline or clock.deadline
+    case.step_warn_at = clock.warn_at if deadline is None else min(clock.warn_at, deadline)
+    return CaseStep.objects.create(
+        case=case,
+        step=step,
+        department=department,
+        assignee=assignee,
+        started_at=at,
+        deadline=case.step_deadline,
+    )
+
+
+def _clear_clock(case: Case) -> None:
+    case.step_deadline = None
+    case.step_warn_at = None
+
+
+def _next_number(day: dt.date) -> str:
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(day=day)
+    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"JY{day:%Y%m%d}{counter.last:05d}"
+
+
+def _grant_supervisor(case: Case, perm: str) -> User | None:
+    supervisor = case.grid.supervisor
+    if supervisor is not None:
+        assign_perm(f"workflow.{perm}", supervisor, case)
+    return supervisor
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_report(
+    *,
+    actor: User | None,
+    source: str,
+    category: Category,
+    description: str,
+    lon: float,
+    lat: float,
+    address: str = "",
+    urgency: str = "normal",
+    component: Component | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    at: dt.datetime | None = None,
+) -> Case:
+    """Register a new case from any intake channel; it waits for acceptance (受理)."""
+    if actor is not None and source == Source.SUPERVISOR:
+        _require(actor, "report_case")
+    if source not in Source.values:
+        raise ValidationError({"source": _("未知的案件来源。")})
+    if not description.strip():
+        raise ValidationError({"description": _("请填写问题描述。")})
+    location = grid_locate(lon=lon, lat=lat)
+    if location is None:
+        raise ValidationError({"lon": _("该位置不在本区范围内，请在地图上重新选择。")})
+    now = _now(at)
+    grid = Grid.objects.select_related("module").get(pk=location.grid_id)
+    case = Case.objects.create(
+        number=_next_number(timezone.localdate(now)),
+        source=source,
+        category=category,
+        urgency=urgency,
+        description=description.strip(),
+        address=address,
+        lon=lon,
+        lat=lat,
+        grid=grid,
+        module_id=location.module_id,
+        street_id=location.street_id,
+        component=component,
+        reporter=actor,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        reported_at=now,
+    )
+    _record(case, action="report", actor=actor, to_status=Status.REPORTED, at=now, from_status="")
+    _open_step(case, Step.ACCEPT, at=now)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_self_handle(
+    *,
+    actor: User,
+    category: Category,
+    description: str,
+    lon: float,
+    lat: float,
+    result: str,
+    address: str = "",
+    at: dt.datetime | None = None,
+) -> Case:
+    """A supervisor fixed the problem on the spot (自行处置): recorded as a closed case."""
+    _require(actor, "report_case")
+    case = case_report(
+        actor=actor,
+        source=Source.SUPERVISOR,
+        category=category,
+        description=description,
+        lon=lon,
+        lat=lat,
+        address=address,
+        at=at,
+    )
+    now = _now(at)
+    _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="self_handled")
+    case.self_handled = True
+    case.result = result
+    case.closed_at = now
+    _clear_clock(case)
+    _record(
+        case, action="self_handle", actor=actor, to_status=Status.CLOSED, at=now, comment=result
+    )
+    case.save()
+    return case
+
+
+# --- acceptance (受理员) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_verify_request(
+    *,
+    case: Case | int,
+    actor: User,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Send the grid's supervisor to verify a report on site (派发核实)."""
+    case = _lock(case)
+    _require(actor, "accept_case", case)
+    _require_status(case, "verify_request", [Status.REPORTED], expected_version)
+    now = _now(at)
+    supervisor = _grant_supervisor(case, "verify_case")
+    _record(
+        case,
+        action="verify_request",
+        actor=actor,
+        to_status=Status.VERIFYING,
+        at=now,
+        comment=comment,
+    )
+    _open_step(case, Step.VERIFY, at=now, assignee=supervisor)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_verify(
+    *,
+    case: Case | int,
+    actor: User,
+    verified: bool,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """The supervisor's verification result (核实): true or not; back to the clerk."""
+    case = _lock(case)
+    _require(actor, "verify_case", case)
+    _require_status(case, "verify", [Status.VERIFYING], expected_version)
+    now = _now(at)
+    _finish_steps(case, [Step.VERIFY], actor=actor, at=now, outcome="true" if verified else "false")
+    case.verified = verified
+    _record(
+        case,
+        action="verify",
+        actor=actor,
+        to_status=Status.REPORTED,
+        at=now,
+        comment=comment,
+        data={"verified": verified},
+    )
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_accept(
+    *,
+    case: Case | int,
+    actor: User,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Accept a report (受理): it meets the filing criterion and goes to the shift leader."""
+    case = _lock(case)
+    _require(actor, "accept_case", case)
+    _require_status(case, "accept", [Status.REPORTED], expected_version)
+    now = _now(at)
+    _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="accepted")
+    case.accepted_at = now
+    _record(case, action="accept", actor=actor, to_status=Status.ACCEPTED, at=now, comment=comment)
+    _open_step(case, Step.FILE, at=now)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_decline(
+    *,
+    case: Case | int,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Decline a report (不予立案) with the reason the citizen or supervisor will see."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写不予立案的理由。")})
+    case = _lock(case)
+    _require(actor, "accept_case", case)
+    _require_status(case, "decline", [Status.REPORTED], expected_version)
+    now = _now(at)
+    _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="declined")
+    case.decline_reason = reason.strip()
+    _clear_clock(case)
+    _record(case, action="decline", actor=actor, to_status=Status.DECLINED, at=now, comment=reason)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_merge(
+    *,
+    case: Case | int,
+    into: Case,
+    actor: User,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Merge a duplicate report into an open case about the same problem."""
+    case = _lock(case)
+    _require(actor, "accept_case", case)
+    _require_status(case, "merge", [Status.REPORTED], expected_version)
+    if into.pk == case.pk or into.status not in OPEN_STATUSES:
+        raise ValidationError({"into": _("只能合并到另一件未结案的案件。")})
+    now = _now(at)
+    _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="merged")
+    case.merged_into = into
+    _clear_clock(case)
+    _record(
+        case,
+        action="merge",
+        actor=actor,
+        to_status=Status.MERGED,
+        at=now,
+        comment=comment,
+        data={"into": into.number},
+    )
+    case.save()
+    return case
+
+
+# --- filing and dispatch (值班长, 派遣员) ---------------------------------------------------
+
+
+@transaction.atomic
+def case_file(
+    *,
+    case: Case | int,
+    actor: User,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """File the case (立案): it becomes an official case waiting for dispatch."""
+    case = _lock(case)
+    _require(actor, "file_case", case)
+    _require_status(case, "file", [Status.ACCEPTED], expected_version)
+    now = _now(at)
+    _finish_steps(case, [Step.FILE], actor=actor, at=now, outcome="filed")
+    case.filed_at = now
+    _record(case, action="file", actor=actor, to_status=Status.FILED, at=now, comment=comment)
+    _open_step(case, Step.DISPATCH, at=now)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_dispatch(
+    *,
+    case: Case | int,
+    actor: User,
+    department: Department,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Dispatch to a department (派遣); the handling clock starts now."""
+    case = _lock(case)
+    _require(actor, "dispatch_case", case)
+    _require_status(case, "dispatch", [Status.FILED], expected_version)
+    if not department.is_active or department.kind == Department.Kind.CENTRE:
+        raise ValidationError({"department": _("请选择一个在用的处置部门。")})
+    now = _now(at)
+    _finish_steps(case, [Step.DISPATCH], actor=actor, at=now, outcome=department.code)
+    if case.department_id and case.department_id != department.id:
+        _revoke_department(case, case.department)
+    case.department = department
+    case.dispatched_at = now
+    group = department_group(department)
+    assign_perm("workflow.view_case", group, case)
+    assign_perm("workflow.handle_case", group, case)
+    limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
+    case.handling_deadline = clock_start(now, limit).deadline
+    _record(
+        case,
+        action="dispatch",
+        actor=actor,
+        to_status=Status.DISPATCHED,
+        at=now,
+        comment=comment,
+        data={"department": department.code},
+    )
+    _open_step(case, Step.HANDLE, at=now, limit=limit, department=department)
+    case.save()
+    return case
+
+
+def _revoke_department(case: Case, department: Department) -> None:
+    group = department_group(department)
+    remove_perm("workflow.handle_case", group, case)
+    # The former department keeps read access to a case it once held (its own history).
+
+
+# --- handling (专业部门) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_handle(
+    *,
+    case: Case | int,
+    actor: User,
+    result: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """The department's feedback (处置反馈): what was done; the grid's supervisor checks it."""
+    if not result.strip():
+        raise ValidationError({"result": _("请填写处置结果。")})
+    case = _lock(case)
+    _require(actor, "handle_case", case)
+    _require_status(case, "handle", [Status.DISPATCHED], expected_version)
+    now = _now(at)
+    _finish_steps(case, [Step.HANDLE], actor=actor, at=now, outcome="handled")
+    case.result = result.strip()
+    case.handled_at = now
+    supervisor = _grant_supervisor(case, "check_case")
+    _record(case, action="handle", actor=actor, to_status=Status.HANDLED, at=now, comment=result)
+    _open_step(case, Step.CHECK, at=now, assignee=supervisor)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_check(
+    *,
+    case: Case | int,
+    actor: User,
+    passed: bool,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """The on-site check (核查): passed → closing; failed → rework (返工) by the department."""
+    case = _lock(case)
+    _require(actor, "check_case", case)
+    _require_status(case, "check", [Status.HANDLED], expected_version)
+    if not passed and not comment.strip():
+        raise ValidationError({"comment": _("核查不通过时请说明原因。")})
+    now = _now(at)
+    _finish_steps(case, [Step.CHECK], actor=actor, at=now, outcome="passed" if passed else "failed")
+    case.checked_at = now
+    if passed:
+        _record(
+            case, action="check", actor=actor, to_status=Status.CHECKED, at=now, comment=comment
+        )
+        _open_step(case, Step.CLOSE, at=now)
+    else:
+        case.rework_count += 1
+        limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
+        case.handling_deadline = clock_start(now, limit).deadline
+        _record(
+            case, action="rework", actor=actor, to_status=Status.DISPATCHED, at=now, comment=comment
+        )
+        _open_step(case, Step.HANDLE, at=now, limit=limit, department=case.department)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_close(
+    *,
+    case: Case | int,
+    actor: User,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Close the case (结案) after a passed check."""
+    case = _lock(case)
+    _require(actor, "close_case", case)
+    _require_status(case, "close", [Status.CHECKED], expected_version)
+    now = _now(at)
+    _finish_steps(case, [Step.CLOSE], actor=actor, at=now, outcome="closed")
+    case.closed_at = now
+    _clear_clock(case)
+    _record(case, action="close", actor=actor, to_status=Status.CLOSED, at=now, comment=comment)
+    case.save()
+    return case
+
+
+# --- requests needing approval: 回退, 延期, 缓办, 挂账, 作废 -------------------------------
+
+REQUEST_RULES = {
+    # kind: (permission to ask, statuses it may be asked from)
+    CaseRequest.Kind.RETURN: ("handle_case", [Status.DISPATCHED]),
+    CaseRequest.Kind.EXTENSION: ("handle_case", [Status.DISPATCHED]),
+    CaseRequest.Kind.DEFER: ("handle_case", [Status.DISPATCHED]),
+    CaseRequest.Kind.HANG: ("handle_case", [Status.DISPATCHED]),
+    CaseRequest.Kind.CANCEL: ("accept_case", [Status.ACCEPTED, Status.FILED, Status.DISPATCHED]),
+}
+
+
+@transaction.atomic
+def case_request(
+    *,
+    case: Case | int,
+    actor: User,
+    kind: str,
+    reason: str,
+    extra_hours: Decimal | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> CaseRequest:
+    """Ask the shift leader for a return, an extension, a deferral, a hang-up or a cancellation."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写申请理由。")})
+    perm, allowed = REQUEST_RULES[kind]
+    case = _lock(case)
+    _require(actor, perm, case)
+    _require_status(case, f"request_{kind}", allowed, expected_version)
+    if kind == CaseRequest.Kind.EXTENSION and (extra_hours is None or extra_hours <= 0):
+        raise ValidationError({"extra_hours": _("请填写需要延长的工作时。")})
+    if case.requests.filter(decision=CaseRequest.Decision.PENDING).exists():
+        raise TransitionConflict(case, f"request_{kind}")
+    now = _now(at)
+    request = CaseRequest.objects.create(
+        case=case,
+        kind=kind,
+        reason=reason.strip(),
+        extra_hours=extra_hours,
+        requested_by=actor,
+        requested_at=now,
+        resume_status=case.status,
+    )
+    to_status = Status.RETURN_REQUESTED if kind == CaseRequest.Kind.RETURN else case.status
+    _record(
+        case,
+        action=f"request_{kind}",
+        actor=actor,
+        to_status=to_status,
+        at=now,
+        comment=reason,
+        data={"request": request.pk},
+    )
+    CaseStep.objects.create(
+        case=case,
+        step=Step.APPROVE,
+        started_at=now,
+        deadline=clock_start(now, step_limit(Step.APPROVE).for_urgency(case.urgency)).deadline,
+    )
+    case.save()
+    return request
+
+
+@transaction.atomic
+def case_request_decide(
+    *,
+    request: CaseRequest | int,
+    actor: User,
+    approve: bool,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> CaseRequest:
+    """The shift leader approves or refuses a pending request; the case moves accordingly."""
+    pk = request.pk if isinstance(request, CaseRequest) else request
+    request = CaseRequest.objects.select_for_update().get(pk=pk)
+    case = _lock(request.case_id)
+    _require(actor, "approve_case", case)
+    if request.decision != CaseRequest.Decision.PENDING:
+        raise TransitionConflict(case, f"decide_{request.kind}")
+    now = _now(at)
+    request.decision = CaseRequest.Decision.APPROVED if approve else CaseRequest.Decision.REFUSED
+    request.decided_by = actor
+    request.decided_at = now
+    request.decision_comment = comment
+    request.save()
+    _finish_steps(case, [Step.APPROVE], actor=actor, at=now, outcome=request.decision)
+    action = f"{'approve' if approve else 'refuse'}_{request.kind}"
+    if not approve:
+        _record(
+            case,
+            action=action,
+            actor=actor,
+            to_status=request.resume_status,
+            at=now,
+            comment=comment,
+        )
+    elif request.kind == CaseRequest.Kind.RETURN:
+        _finish_steps(case, [Step.HANDLE], actor=None, at=now, outcome="returned")
+        case.return_count += 1
+        _revoke_department(case, case.department)
+        _record(case, action=action, actor=actor, to_status=Status.FILED, at=now, comment=comment)
+        _open_step(case, Step.DISPATCH, at=now)
+    elif request.kind == CaseRequest.Kind.EXTENSION:
+        case.extension_count += 1
+        new_deadline = clock_start(
+            case.handling_deadline, Limit(request.extra_hours, "work_hour")
+        ).deadline
+        case.handling_deadline = new_deadline
+        CaseStep.objects.filter(case=case, step=Step.HANDLE, finished_at__isnull=True).update(
+            deadline=new_deadline
+        )
+        case.step_deadline = new_deadline
+        case.step_warn_at = new_deadline
+        _record(
+            case,
+            action=action,
+            actor=actor,
+            to_status=case.status,
+            at=now,
+            comment=comment,
+            data={"deadline": new_deadline.isoformat()},
+        )
+    elif request.kind in (CaseRequest.Kind.DEFER, CaseRequest.Kind.HANG):
+        _finish_steps(case, [Step.HANDLE], actor=None, at=now, outcome=request.kind)
+        _clear_clock(case)
+        target = Status.DEFERRED if request.kind == CaseRequest.Kind.DEFER else Status.HUNG
+        _record(case, action=action, actor=actor, to_status=target, at=now, comment=comment)
+    elif request.kind == CaseRequest.Kind.CANCEL:
+        CaseStep.objects.filter(case=case, finished_at__isnull=True).update(
+            finished_at=now, outcome="cancelled"
+        )
+        _clear_clock(case)
+        _record(
+            case, action=action, actor=actor, to_status=Status.CANCELLED, at=now, comment=comment
+        )
+    case.save()
+    return request
+
+
+@transaction.atomic
+def case_resume(
+    *,
+    case: Case | int,
+    actor: User,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """End a deferral or hang-up: the department handles the case again with a fresh limit."""
+    case = _lock(case)
+    _require(actor, "approve_case", case)
+    _require_status(case, "resume", [Status.DEFERRED, Status.HUNG], expected_version)
+    now = _now(at)
+    limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
+    case.handling_deadline = clock_start(now, limit).deadline
+    _record(
+        case, action="resume", actor=actor, to_status=Status.DISPATCHED, at=now, comment=comment
+    )
+    _open_step(case, Step.HANDLE, at=now, limit=limit, department=case.department)
+    case.save()
+    return case
