@@ -9,4 +9,5 @@ def portal(request: HttpRequest) -> dict:
         "SITE_NAME": settings.WAGTAIL_SITE_NAME,
         "HOTLINES": ("12345", "13813939000"),
         "THEME": settings.THEME,
+        "MAP_TILE_URL": settings.MAP_TILE_URL,
     }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
+    path("cases/", include("portal.workflow.urls")),
     path("documents/", include(wagtaildocs_urls)),
 ]
 

@@ -183,6 +183,7 @@ AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 WAGTAILADMIN_USER_LOGIN_FORM = "portal.accounts.forms.StaffLoginForm"
 LOGIN_URL = "/admin/login/"
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
 LOGIN_REDIRECT_URL = "/admin/"
 
 # guardian: anonymous users never hold object permissions.

@@ -16,6 +16,8 @@ from portal.city.demo_map import map_layout, map_spec
 from portal.city.models import Grid
 from portal.city.services import departments_load, map_load, taxonomy_load
 from portal.services import site_setup
+from portal.workflow.demo import cases_load
+from portal.workflow.models import Case
 
 ROLE_ORDER = [
     "supervisor",
@@ -66,9 +68,11 @@ class Command(BaseCommand):
             }
         )
         if cases:
+            started = time.monotonic()
+            loaded = cases_load(count=cases)
             self.stdout.write(
-                _("案件演示数据（%(n)d 件）由案件闭环模块载入；本版本尚未包含案件模型。")
-                % {"n": cases}
+                _("演示案件：新建 %(new)d 件，共 %(total)d 件，用时 %(s).1f 秒。")
+                % {"new": loaded, "total": Case.objects.count(), "s": time.monotonic() - started}
             )
         if not quiet_accounts:
             self._print_accounts(roster)

@@ -1,0 +1,52 @@
+"""Template helpers of the case pages."""
+
+import datetime as dt
+import json
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from portal.workflow.labels import EVENT_LABELS
+from portal.workflow.sla import Light
+
+register = template.Library()
+
+
+@register.simple_tag
+def light_badge(light: str) -> str:
+    label = Light.LABELS.get(light, light)
+    return format_html('<span class="light light--{}" title="{}">{}</span>', light, label, label)
+
+
+@register.filter
+def working_time(delta: dt.timedelta) -> str:
+    """A working-time span as 3小时20分 (negative spans as 超期 …)."""
+    total = int(delta.total_seconds() // 60)
+    prefix = _("超期") if total < 0 else ""
+    total = abs(total)
+    hours, minutes = divmod(total, 60)
+    return f"{prefix}{hours}{_('小时')}{minutes}{_('分')}"
+
+
+@register.filter
+def json_attr(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@register.filter
+def masked_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return EVENT_LABELS.get(action, action)
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs) -> str:
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        query[key] = value
+    return query.urlencode()

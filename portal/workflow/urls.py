@@ -1,0 +1,11 @@
+from django.urls import path
+
+from portal.workflow import views
+
+app_name = "workflow"
+urlpatterns = [
+    path("", views.case_list_view, name="case_list"),
+    path("new/", views.case_new_view, name="case_new"),
+    path("<str:number>/", views.case_detail_view, name="case_detail"),
+    path("<str:number>/<str:action>/", views.case_action_view, name="case_action"),
+]

@@ -1,0 +1,302 @@
+"""Staff pages of the case loop: list, detail with timeline and actions, new report.
+
+Thin: forms validate input, services change cases, selectors read them. A refused action
+is a 403, a case that moved on meanwhile a 409, invalid input a 400 with the form's
+messages — never a 500 and never a half-applied action (each POST is one transaction).
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.workflow import forms as f
+from portal.workflow import services as s
+from portal.workflow.attachments import attachment_add
+from portal.workflow.labels import ACTION_LABELS
+from portal.workflow.models import CaseAttachment, Source
+from portal.workflow.selectors import (
+    case_actions,
+    case_get,
+    case_list,
+    case_may,
+    case_pending_request,
+    dispatch_suggestion,
+)
+from portal.workflow.sla import Light, remaining
+
+
+def _photo(kind: str) -> Callable:
+    def attach(case, actor, data):
+        if data.get("photo"):
+            attachment_add(
+                case=case, upload=data["photo"], kind=kind, actor=actor, event=case.events.last()
+            )
+
+    return attach
+
+
+def _request(kind: str):
+    return lambda case, actor, d, v: s.case_request(
+        case=case,
+        actor=actor,
+        kind=kind,
+        reason=d["reason"],
+        extra_hours=d.get("extra_hours"),
+        expected_version=v,
+    )
+
+
+# action: (form, service call, after-effect)
+ACTION_SPECS: dict[str, tuple[type, Callable, Callable | None]] = {
+    "accept": (
+        f.ActionForm,
+        lambda c, a, d, v: s.case_accept(case=c, actor=a, comment=d["comment"], expected_version=v),
+        None,
+    ),
+    "verify_request": (
+        f.ActionForm,
+        lambda c, a, d, v: s.case_verify_request(
+            case=c, actor=a, comment=d["comment"], expected_version=v
+        ),
+        None,
+    ),
+    "verify": (
+        f.VerifyForm,
+        lambda c, a, d, v: s.case_verify(
+            case=c, actor=a, verified=d["verified"], comment=d["comment"], expected_version=v
+        ),
+        None,
+    ),
+    "decline": (
+        f.ReasonForm,
+        lambda c, a, d, v: s.case_decline(case=c, actor=a, reason=d["reason"], expected_version=v),
+        None,
+    ),
+    "merge": (
+        f.MergeForm,
+        lambda c, a, d, v: s.case_merge(
+            case=c, into=d["into"], actor=a, comment=d["comment"], expected_version=v
+        ),
+        None,
+    ),
+    "file": (
+        f.ActionForm,
+        lambda c, a, d, v: s.case_file(case=c, actor=a, comment=d["comment"], expected_version=v),
+        None,
+    ),
+    "dispatch": (
+        f.DispatchForm,
+        lambda c, a, d, v: s.case_dispatch(
+            case=c, actor=a, department=d["department"], comment=d["comment"], expected_version=v
+        ),
+        None,
+    ),
+    "handle": (
+        f.HandleForm,
+        lambda c, a, d, v: s.case_handle(case=c, actor=a, result=d["result"], expected_version=v),
+        _photo(CaseAttachment.Kind.AFTER),
+    ),
+    "check": (
+        f.CheckForm,
+        lambda c, a, d, v: s.case_check(
+            case=c, actor=a, passed=d["passed"], comment=d["comment"], expected_version=v
+        ),
+        _photo(CaseAttachment.Kind.CHECK),
+    ),
+    "close": (
+        f.ActionForm,
+        lambda c, a, d, v: s.case_close(case=c, actor=a, comment=d["comment"], expected_version=v),
+        None,
+    ),
+    "request_return": (f.ReasonForm, _request("return"), None),
+    "request_extension": (f.ExtensionForm, _request("extension"), None),
+    "request_defer": (f.ReasonForm, _request("defer"), None),
+    "request_hang": (f.ReasonForm, _request("hang"), None),
+    "request_cancel": (f.ReasonForm, _request("cancel"), None),
+    "resume": (
+        f.ActionForm,
+        lambda c, a, d, v: s.case_resume(case=c, actor=a, comment=d["comment"], expected_version=v),
+        None,
+    ),
+}
+
+
+@login_required
+def case_list_view(request: HttpRequest) -> HttpResponse:
+    form = f.FilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    cases = case_list(user=request.user, filters=filters, now=now)
+    page = Paginator(cases, 30).get_page(request.GET.get("page"))
+    for case in page:
+        case.remaining = (
+            remaining(now=now, deadline=case.step_deadline) if case.step_deadline else None
+        )
+    return render(
+        request, "workflow/case_list.html", {"form": form, "page": page, "lights": Light.LABELS}
+    )
+
+
+def _detail_context(request: HttpRequest, case, forms: dict | None = None) -> dict:
+    actions = case_actions(user=request.user, case=case)
+    forms = forms or {}
+    for action in actions:
+        if action in forms:
+            continue
+        if action == "decide":
+            forms[action] = f.DecideForm(initial={"version": case.version})
+        else:
+            form_class = ACTION_SPECS[action][0]
+            forms[action] = form_class(initial={"version": case.version})
+    suggestion = dispatch_suggestion(case=case) if "dispatch" in actions else None
+    if (
+        suggestion
+        and suggestion.department
+        and "dispatch" in forms
+        and not forms["dispatch"].is_bound
+    ):
+        forms["dispatch"].initial["department"] = suggestion.department.pk
+    now = timezone.now()
+    show_reporter = request.user.has_perm("workflow.view_case")
+    return {
+        "case": case,
+        "actions": [(a, ACTION_LABELS[a], forms[a]) for a in actions],
+        "suggestion": suggestion,
+        "events": case.events.select_related("actor").order_by("seq"),
+        "attachments": case.attachments.all(),
+        "pending": case_pending_request(case=case),
+        "remaining": remaining(now=now, deadline=case.step_deadline)
+        if case.step_deadline
+        else None,
+        "lights": Light.LABELS,
+        "show_reporter": show_reporter,
+    }
+
+
+@login_required
+def case_detail_view(request: HttpRequest, number: str) -> HttpResponse:
+    case = case_get(user=request.user, number=number)
+    return render(request, "workflow/case_detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def case_action_view(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    case = case_get(user=request.user, number=number)
+    if action == "decide":
+        return _decide(request, case)
+    if action not in ACTION_SPECS:
+        return HttpResponse(_("未知的操作。"), status=404)
+    if action not in case_actions(user=request.user, case=case):
+        if not case_may(user=request.user, case=case, action=action):
+            raise PermissionDenied
+        # Allowed, but not in this state: the case moved on (someone else acted first).
+        messages.error(request, str(s.TransitionConflict(case, action)))
+        return _rerender(request, case, None, None, status=409)
+    form_class, call, after = ACTION_SPECS[action]
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _rerender(request, case, action, form, status=400)
+    try:
+        with transaction.atomic():
+            updated = call(case, request.user, form.cleaned_data, form.cleaned_data["version"])
+            if after is not None:
+                after(
+                    updated if hasattr(updated, "events") else case, request.user, form.cleaned_data
+                )
+    except s.TransitionConflict as exc:
+        messages.error(request, str(exc))
+        return _rerender(
+            request, case_get(user=request.user, number=number), None, None, status=409
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _rerender(request, case, action, form, status=400)
+    messages.success(request, _("“%(a)s”已完成。") % {"a": ACTION_LABELS[action]})
+    return redirect("workflow:case_detail", number=number)
+
+
+def _decide(request: HttpRequest, case) -> HttpResponse:
+    pending = case_pending_request(case=case)
+    form = f.DecideForm(request.POST)
+    if pending is None:
+        messages.error(request, _("该案件没有待审批的申请。"))
+        return _rerender(request, case, None, None, status=409)
+    if not form.is_valid():
+        return _rerender(request, case, "decide", form, status=400)
+    try:
+        s.case_request_decide(
+            request=pending,
+            actor=request.user,
+            approve=form.cleaned_data["approve"],
+            comment=form.cleaned_data["comment"],
+        )
+    except s.TransitionConflict as exc:
+        messages.error(request, str(exc))
+        return _rerender(request, case, None, None, status=409)
+    messages.success(request, _("审批已完成。"))
+    return redirect("workflow:case_detail", number=case.number)
+
+
+def _rerender(request, case, action, form, status: int) -> HttpResponse:
+    context = _detail_context(request, case, {action: form} if action else None)
+    return render(request, "workflow/case_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new_view(request: HttpRequest) -> HttpResponse:
+    """A supervisor's report from the field (phone screen, photo from the camera)."""
+    if not request.user.has_perm("workflow.report_case"):
+        raise PermissionDenied
+    form = f.ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if d["self_handled"]:
+                    case = s.case_self_handle(
+                        actor=request.user,
+                        category=d["category"],
+                        description=d["description"],
+                        lon=d["lon"],
+                        lat=d["lat"],
+                        address=d["address"],
+                        result=d["result"],
+                    )
+                else:
+                    case = s.case_report(
+                        actor=request.user,
+                        source=Source.SUPERVISOR,
+                        category=d["category"],
+                        description=d["description"],
+                        lon=d["lon"],
+                        lat=d["lat"],
+                        address=d["address"],
+                        urgency=d["urgency"],
+                    )
+                if d.get("photo"):
+                    attachment_add(
+                        case=case,
+                        upload=d["photo"],
+                        kind=CaseAttachment.Kind.BEFORE,
+                        actor=request.user,
+                    )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("案件 %(n)s 已上报。") % {"n": case.number})
+            return redirect("workflow:case_detail", number=case.number)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "workflow/case_new.html", {"form": form}, status=status)
