@@ -27,3 +27,14 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["district"] = district_summary_get()
         return context
+
+
+class PeriodicRun(models.Model):
+    """When a periodic background task was last enqueued: the claim that keeps several
+    workers from enqueueing the same run twice."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    last_enqueued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_enqueued_at}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from shapely.geometry import Point, shape
 
+from portal.city.calendar import SHANGHAI
 from portal.city.models import CaseKind, Category, Component, Grid
 
 ROADS = [
@@ -145,7 +146,8 @@ def case_drafts(
     if not grids or not categories:
         return
     weights = [4 if c.major.kind == CaseKind.EVENT else 1 for c in categories]
-    start = (until - dt.timedelta(days=days)).replace(microsecond=0)
+    # Local time, so reports fall in the city's daytime whatever zone `until` is in.
+    start = (until - dt.timedelta(days=days)).astimezone(SHANGHAI).replace(microsecond=0)
     sources, source_weights = zip(*SOURCES, strict=True)
     for _ in range(count):
         category = rng.choices(categories, weights)[0]

@@ -262,3 +262,6 @@ CASE_STEP_LIMITS = {
 }
 # A step turns yellow when less than this share of its time limit is left.
 CASE_WARN_SHARE = 0.2
+NOTIFICATION_CHANNELS = env.list(
+    "NOTIFICATION_CHANNELS", default=["portal.accounts.notifications.LogSmsChannel"]
+)

@@ -708,3 +708,68 @@ def case_resume(
     _open_step(case, Step.HANDLE, at=now, limit=limit, department=case.department)
     case.save()
     return case
+
+
+# --- the SLA sweep ------------------------------------------------------------------------
+
+CENTRE_STEP_ROLES = {
+    Step.ACCEPT: "受理员",
+    Step.FILE: "值班长",
+    Step.DISPATCH: "派遣员",
+    Step.APPROVE: "值班长",
+    Step.CLOSE: "值班长",
+}
+
+
+def _responsible(step: CaseStep) -> list[User]:
+    if step.assignee_id:
+        return [step.assignee]
+    if step.department_id:
+        return list(
+            User.objects.filter(
+                department_id=step.department_id,
+                is_active=True,
+                groups__name__in=["部门处置员", "部门领导"],
+            ).distinct()
+        )
+    role = CENTRE_STEP_ROLES.get(step.step)
+    return list(User.objects.filter(groups__name=role, is_active=True)) if role else []
+
+
+def case_overdue_record(*, now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Record, once, every open step that passed its deadline, and tell who owes it.
+
+    Run periodically by the worker. Each step is claimed with a conditional update, so two
+    workers sweeping at once still record and notify each overdue step exactly once.
+    """
+    from portal.accounts.notifications import notification_send
+
+    now = _now(now)
+    recorded = 0
+    while True:
+        ids = list(
+            CaseStep.objects.filter(
+                finished_at__isnull=True, overdue_recorded_at__isnull=True, deadline__lt=now
+            )
+            .order_by("deadline")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return recorded
+        for pk in ids:
+            with transaction.atomic():
+                claimed = CaseStep.objects.filter(pk=pk, overdue_recorded_at__isnull=True).update(
+                    overdue_recorded_at=now
+                )
+                if not claimed:
+                    continue
+                step = CaseStep.objects.select_related("case", "assignee").get(pk=pk)
+                notification_send(
+                    recipients=_responsible(step),
+                    title=_("案件 %(n)s %(s)s环节已超期")
+                    % {"n": step.case.number, "s": step.get_step_display()},
+                    body=_("期限 %(d)s，请尽快办理。")
+                    % {"d": timezone.localtime(step.deadline).strftime("%Y-%m-%d %H:%M")},
+                    url=f"/cases/{step.case.number}/",
+                )
+                recorded += 1
