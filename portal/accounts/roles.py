@@ -60,11 +60,12 @@ ROLES: tuple[Role, ...] = (
             "workflow.file_case",
             "workflow.close_case",
             "workflow.approve_case",
+            "workflow.view_evaluation",
         ],
     ),
     Role("dispatcher", "派遣员", [*STAFF_BASE, "workflow.view_case", "workflow.dispatch_case"]),
     Role("dept_handler", "部门处置员", STAFF_BASE),
-    Role("dept_leader", "部门领导", STAFF_BASE),
+    Role("dept_leader", "部门领导", [*STAFF_BASE, "workflow.view_evaluation"]),
     Role("street_office", "街道办", STAFF_BASE),
     Role("community_office", "社区工作站", STAFF_BASE),
     Role(

@@ -210,6 +210,7 @@ class Simulator:
             wrong = rng.choice([d for d in self.departments if d.id != department.id])
             sent = self._after(t, 3, 60)
             step(Step.DISPATCH, t, step_limit("dispatch"), sent, dispatcher, wrong.code)
+            built.steps[-1]["reversed"] = True
             event("dispatch", Status.DISPATCHED, sent, dispatcher)
             back = self._after(sent, 30, 240)
             step(
@@ -283,6 +284,9 @@ class Simulator:
             if done > self.now:
                 return self._finish(built, status)
             case.handled_at = done
+            case.handle_work_minutes = int(
+                self.calendar.between(case.dispatched_at, done).total_seconds() // 60
+            )
             case.result = "已按结案标准处置完毕"
             event("handle", Status.HANDLED, done, handler_id, case.result)
             checked = self._after(done, 20, 300)
@@ -310,6 +314,9 @@ class Simulator:
             return self._finish(built, status)
         case.closed_at = closed
         event("close", Status.CLOSED, closed, leader)
+        if case.source in ("public", "hotline") and rng.random() < 0.8:
+            case.satisfaction = rng.choices(["satisfied", "fair", "unsatisfied"], [80, 15, 5])[0]
+            event("rate", Status.CLOSED, min(self._after(closed, 30, 600), self.now), None)
         return self._finish(built, status)
 
     def _finish(self, built: Built, status: str, open_step=None) -> Built:

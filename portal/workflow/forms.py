@@ -140,3 +140,27 @@ class FilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("全部")), ("open", _("未结案")), *Status.choices]
+
+
+class EvaluationForm(forms.Form):
+    KINDS = [
+        ("department", _("专业部门")),
+        ("street", _("街道")),
+        ("module", _("管理模块")),
+        ("grid", _("单元网格")),
+        ("supervisor", _("监督员")),
+        ("clerk", _("受理员")),
+        ("shift_leader", _("值班长")),
+        ("dispatcher", _("派遣员")),
+    ]
+    kind = forms.ChoiceField(label=_("评价对象"), choices=KINDS, initial="department")
+    start = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError(_("结束日期不能早于开始日期。"))
+        if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 3660:
+            raise ValidationError(_("统计区间不能超过十年。"))
+        return data

@@ -26,6 +26,12 @@ class Source(models.TextChoices):
 OWN_SOURCES = (Source.SUPERVISOR, Source.VIDEO)
 
 
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    FAIR = "fair", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
 class Status(models.TextChoices):
     REPORTED = "reported", _("待受理")
     VERIFYING = "verifying", _("核实中")
@@ -134,6 +140,14 @@ class Case(models.Model):
     step_deadline = models.DateTimeField(_("当前环节期限"), null=True, blank=True, db_index=True)
     step_warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
+    # Working minutes from dispatch to the department's (latest) feedback: stored once at
+    # feedback so evaluation over a year of cases needs no calendar arithmetic.
+    handle_work_minutes = models.PositiveIntegerField(
+        _("处置用时（工作分钟）"), null=True, blank=True
+    )
+    satisfaction = models.CharField(
+        _("满意度"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     return_count = models.PositiveSmallIntegerField(_("回退次数"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
@@ -153,6 +167,7 @@ class Case(models.Model):
             ("check_case", _("核查案件")),
             ("close_case", _("结案")),
             ("approve_case", _("审批回退、延期、缓办、挂账、作废")),
+            ("view_evaluation", _("查看综合评价")),
         ]
         indexes = [models.Index(fields=["status", "step_deadline"], name="case_status_deadline")]
 
@@ -225,6 +240,8 @@ class CaseStep(models.Model):
     )
     outcome = models.CharField(max_length=20, blank=True)
     overdue_recorded_at = models.DateTimeField(null=True, blank=True)
+    # A dispatch whose department returned the case (approved): counted against accuracy.
+    reversed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["case", "started_at", "id"]

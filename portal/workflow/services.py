@@ -21,6 +21,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from portal.accounts.models import User
 from portal.accounts.roles import department_group
+from portal.city.calendar import working_time_between
 from portal.city.lookup import grid_locate
 from portal.city.models import Category, Component, Department, Grid
 from portal.workflow.models import (
@@ -30,6 +31,7 @@ from portal.workflow.models import (
     CaseEvent,
     CaseRequest,
     CaseStep,
+    Satisfaction,
     Source,
     Status,
     Step,
@@ -481,6 +483,9 @@ def case_handle(
     _finish_steps(case, [Step.HANDLE], actor=actor, at=now, outcome="handled")
     case.result = result.strip()
     case.handled_at = now
+    case.handle_work_minutes = int(
+        working_time_between(case.dispatched_at, now).total_seconds() // 60
+    )
     supervisor = _grant_supervisor(case, "check_case")
     _record(case, action="handle", actor=actor, to_status=Status.HANDLED, at=now, comment=result)
     _open_step(case, Step.CHECK, at=now, assignee=supervisor)
@@ -645,6 +650,12 @@ def case_request_decide(
         )
     elif request.kind == CaseRequest.Kind.RETURN:
         _finish_steps(case, [Step.HANDLE], actor=None, at=now, outcome="returned")
+        last_dispatch = CaseStep.objects.filter(case=case, step=Step.DISPATCH).order_by(
+            "-started_at", "-id"
+        )[:1]
+        CaseStep.objects.filter(pk__in=list(last_dispatch.values_list("pk", flat=True))).update(
+            reversed=True
+        )
         case.return_count += 1
         _revoke_department(case, case.department)
         _record(case, action=action, actor=actor, to_status=Status.FILED, at=now, comment=comment)
@@ -773,3 +784,33 @@ def case_overdue_record(*, now: dt.datetime | None = None, batch: int = 500) -> 
                     url=f"/cases/{step.case.number}/",
                 )
                 recorded += 1
+
+
+@transaction.atomic
+def case_rate(
+    *,
+    case: Case | int,
+    satisfaction: str,
+    actor: User | None = None,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> Case:
+    """Record the reporter's satisfaction with a closed case (callback 回访 or online rating)."""
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": _("请选择满意、基本满意或不满意。")})
+    case = _lock(case)
+    if case.status != Status.CLOSED or case.satisfaction:
+        raise TransitionConflict(case, "rate")
+    now = _now(at)
+    case.satisfaction = satisfaction
+    _record(
+        case,
+        action="rate",
+        actor=actor,
+        to_status=case.status,
+        at=now,
+        comment=comment,
+        data={"satisfaction": satisfaction},
+    )
+    case.save()
+    return case

@@ -18,9 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.workflow import evaluation as ev
 from portal.workflow import forms as f
 from portal.workflow import services as s
 from portal.workflow.attachments import attachment_add
+from portal.workflow.evaluation_export import (
+    COLUMNS,
+    cell,
+    columns_of,
+    evaluation_csv,
+    evaluation_xlsx,
+)
 from portal.workflow.labels import ACTION_LABELS
 from portal.workflow.models import CaseAttachment, Source
 from portal.workflow.selectors import (
@@ -300,3 +308,47 @@ def case_new_view(request: HttpRequest) -> HttpResponse:
             return redirect("workflow:case_detail", number=case.number)
     status = 400 if request.method == "POST" else 200
     return render(request, "workflow/case_new.html", {"form": form}, status=status)
+
+
+@login_required
+def evaluation_view(request: HttpRequest) -> HttpResponse:
+    """综合评价: headline figures and one ranked table, exportable as CSV or XLSX."""
+    if not request.user.has_perm("workflow.view_evaluation"):
+        raise PermissionDenied
+    today = timezone.localdate()
+    initial = {"kind": "department", "start": today.replace(day=1), "end": today}
+    form = f.EvaluationForm(request.GET if "start" in request.GET else None, initial=initial)
+    if form.is_bound and not form.is_valid():
+        return render(request, "workflow/evaluation.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else initial
+    period = ev.Period(data["start"], data["end"])
+    rows = ev.evaluation_list(kind=data["kind"], period=period)
+    label = dict(f.EvaluationForm.KINDS)[data["kind"]]
+    filename = f"evaluation-{data['kind']}-{period.start}-{period.end}"
+    export = request.GET.get("export")
+    if export == "csv":
+        response = HttpResponse(evaluation_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    if export == "xlsx":
+        response = HttpResponse(
+            evaluation_xlsx(rows, title=str(label)),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    keys = columns_of(rows)
+    table = [[cell(k, row.get(k)) for k in keys] for row in rows]
+    return render(
+        request,
+        "workflow/evaluation.html",
+        {
+            "form": form,
+            "headline": ev.headline_get(period=period),
+            "period": period,
+            "label": label,
+            "headers": [COLUMNS[k] for k in keys],
+            "table": table,
+            "query": request.GET.urlencode(),
+        },
+    )

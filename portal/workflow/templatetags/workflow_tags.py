@@ -50,3 +50,8 @@ def query_replace(context, **kwargs) -> str:
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def percent(value) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
