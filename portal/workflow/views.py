@@ -29,6 +29,7 @@ from portal.workflow.evaluation_export import (
     evaluation_csv,
     evaluation_xlsx,
 )
+from portal.workflow.inbox import ClaimConflict, inbox_list, step_claim, step_unclaim
 from portal.workflow.labels import ACTION_LABELS
 from portal.workflow.models import CaseAttachment, Source
 from portal.workflow.selectors import (
@@ -39,7 +40,7 @@ from portal.workflow.selectors import (
     case_pending_request,
     dispatch_suggestion,
 )
-from portal.workflow.sla import Light, remaining
+from portal.workflow.sla import Light, light, remaining
 
 
 def _photo(kind: str) -> Callable:
@@ -352,3 +353,36 @@ def evaluation_view(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+@login_required
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    """待办: the user's open steps and the unclaimed steps of their role and department."""
+    mine_only = request.GET.get("mine") == "1"
+    now = timezone.now()
+    page = Paginator(inbox_list(user=request.user, mine_only=mine_only), 30).get_page(
+        request.GET.get("page")
+    )
+    for step in page:
+        step.light = light(now=now, deadline=step.deadline, warn_at=None)
+    return render(request, "workflow/inbox.html", {"page": page, "mine_only": mine_only})
+
+
+@login_required
+@require_POST
+def inbox_claim_view(request: HttpRequest, step_id: int, verb: str) -> HttpResponse:
+    try:
+        if verb == "claim":
+            step_claim(step=step_id, user=request.user)
+            messages.success(request, _("已认领。"))
+        elif verb == "unclaim":
+            step_unclaim(step=step_id, user=request.user)
+            messages.success(request, _("已退回待办池。"))
+        else:
+            return HttpResponse(_("未知的操作。"), status=404)
+    except ClaimConflict as exc:
+        messages.error(request, str(exc))
+        response = inbox_view(request)
+        response.status_code = 409
+        return response
+    return redirect("workflow:inbox")
