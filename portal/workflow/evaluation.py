@@ -11,7 +11,7 @@ composite score it counts as full marks, since nothing due means nothing missed.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
 from portal.accounts.models import User
@@ -20,7 +20,6 @@ from portal.city.models import Department, Grid, Module, Street
 from portal.workflow.models import (
     OWN_SOURCES,
     Case,
-    CaseEvent,
     CaseStep,
     Satisfaction,
     Source,
@@ -169,15 +168,20 @@ def clerk_evaluation(*, period: Period) -> list[dict]:
         ),
         "finished_by",
     )
-    accept_deadline = CaseStep.objects.filter(case=OuterRef("case"), step=Step.ACCEPT).values(
-        "deadline"
-    )[:1]
+    # Verification requests joined to their case's acceptance step: on time when sent
+    # before the acceptance deadline.
     sent = {
-        r["actor"]: r
-        for r in CaseEvent.objects.filter(period.q("at"), action="verify_request")
-        .annotate(accept_deadline=Subquery(accept_deadline))
-        .values("actor")
-        .annotate(due=Count("id"), on_time=Count("id", filter=Q(at__lte=F("accept_deadline"))))
+        r["case__events__actor"]: r
+        for r in CaseStep.objects.filter(
+            step=Step.ACCEPT,
+            case__events__action="verify_request",
+            case__events__at__gte=period.since,
+            case__events__at__lt=period.until,
+        )
+        .values("case__events__actor")
+        .annotate(
+            due=Count("id"), on_time=Count("id", filter=Q(case__events__at__lte=F("deadline")))
+        )
     }
     names = _names(User, set(accept) | set(sent), str)
     rows = []

@@ -130,8 +130,8 @@ class Case(models.Model):
     reported_at = models.DateTimeField(_("上报时间"), db_index=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True, db_index=True)
-    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
-    handled_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True, db_index=True)
+    handled_at = models.DateTimeField(_("反馈时间"), null=True, blank=True, db_index=True)
     checked_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
     # The handling deadline of the department (处置时限), extended by approved extensions.
@@ -245,7 +245,12 @@ class CaseStep(models.Model):
 
     class Meta:
         ordering = ["case", "started_at", "id"]
-        indexes = [models.Index(fields=["finished_at", "deadline"], name="case_step_open_deadline")]
+        indexes = [
+            models.Index(fields=["finished_at", "deadline"], name="case_step_open_deadline"),
+            # Evaluation counts steps of one kind finished (or started) in a period.
+            models.Index(fields=["step", "finished_at"], name="case_step_finished"),
+            models.Index(fields=["step", "started_at"], name="case_step_started"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_step_display()}"

@@ -22,7 +22,9 @@ def test_department_inbox_and_claim(new_case, user):
     case = new_case()
     s.case_accept(case=case, actor=user("shouli01"))
     s.case_file(case=case, actor=user("zhiban01"))
-    s.case_dispatch(case=case, actor=user("paiqian01"), department=Department.objects.get(code="HWS"))
+    s.case_dispatch(
+        case=case, actor=user("paiqian01"), department=Department.objects.get(code="HWS")
+    )
     handle = inbox_list(user=user("chuzhi_hws")).get()
     assert handle.step == Step.HANDLE
     assert list(inbox_list(user=user("chuzhi_cgzf"))) == []
@@ -43,7 +45,9 @@ def test_supervisor_sees_checks_assigned_to_them(new_case, user, grid):
     case = new_case()
     s.case_accept(case=case, actor=user("shouli01"))
     s.case_file(case=case, actor=user("zhiban01"))
-    s.case_dispatch(case=case, actor=user("paiqian01"), department=Department.objects.get(code="HWS"))
+    s.case_dispatch(
+        case=case, actor=user("paiqian01"), department=Department.objects.get(code="HWS")
+    )
     s.case_handle(case=case, actor=user("chuzhi_hws"), result="已处理")
     check = inbox_list(user=grid.supervisor).get()
     assert check.step == Step.CHECK
