@@ -19,7 +19,9 @@ def sign_in(page, live_server, username, next_url):
 
 def test_supervisor_reports_from_a_phone_and_clerk_accepts(browser, live_server):
     grid = Grid.objects.select_related("supervisor").order_by("code").first()
-    phone = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740}, has_touch=True)
+    phone = browser.new_context(
+        locale="zh-CN", viewport={"width": 360, "height": 740}, has_touch=True
+    )
     page = phone.new_page()
     sign_in(page, live_server, grid.supervisor.username, "/cases/new/")
     assert page.locator("input[name=photo]").get_attribute("capture") == "environment"
