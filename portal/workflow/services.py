@@ -10,6 +10,7 @@ the second finds the case already moved and gets a TransitionConflict.
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -143,6 +144,26 @@ def _clear_clock(case: Case) -> None:
     case.step_warn_at = None
 
 
+@contextmanager
+def _transition(
+    case: Case | int,
+    *,
+    actor: User,
+    perm: str,
+    action: str,
+    allowed: Iterable[str],
+    expected_version: int | None,
+    at: dt.datetime | None,
+):
+    """The frame of every transition: lock the case, check the actor's permission and the
+    case's state, hand the body the case and the moment, and save what it changed."""
+    case = _lock(case)
+    _require(actor, perm, case)
+    _require_status(case, action, allowed, expected_version)
+    yield case, _now(at)
+    case.save()
+
+
 def _next_number(day: dt.date) -> str:
     counter, _created = CaseCounter.objects.select_for_update().get_or_create(day=day)
     CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
@@ -262,21 +283,25 @@ def case_verify_request(
     at: dt.datetime | None = None,
 ) -> Case:
     """Send the grid's supervisor to verify a report on site (派发核实)."""
-    case = _lock(case)
-    _require(actor, "accept_case", case)
-    _require_status(case, "verify_request", [Status.REPORTED], expected_version)
-    now = _now(at)
-    supervisor = _grant_supervisor(case, "verify_case")
-    _record(
+    with _transition(
         case,
-        action="verify_request",
         actor=actor,
-        to_status=Status.VERIFYING,
-        at=now,
-        comment=comment,
-    )
-    _open_step(case, Step.VERIFY, at=now, assignee=supervisor)
-    case.save()
+        perm="accept_case",
+        action="verify_request",
+        allowed=[Status.REPORTED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        supervisor = _grant_supervisor(case, "verify_case")
+        _record(
+            case,
+            action="verify_request",
+            actor=actor,
+            to_status=Status.VERIFYING,
+            at=now,
+            comment=comment,
+        )
+        _open_step(case, Step.VERIFY, at=now, assignee=supervisor)
     return case
 
 
@@ -291,22 +316,28 @@ def case_verify(
     at: dt.datetime | None = None,
 ) -> Case:
     """The supervisor's verification result (核实): true or not; back to the clerk."""
-    case = _lock(case)
-    _require(actor, "verify_case", case)
-    _require_status(case, "verify", [Status.VERIFYING], expected_version)
-    now = _now(at)
-    _finish_steps(case, [Step.VERIFY], actor=actor, at=now, outcome="true" if verified else "false")
-    case.verified = verified
-    _record(
+    with _transition(
         case,
-        action="verify",
         actor=actor,
-        to_status=Status.REPORTED,
-        at=now,
-        comment=comment,
-        data={"verified": verified},
-    )
-    case.save()
+        perm="verify_case",
+        action="verify",
+        allowed=[Status.VERIFYING],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        _finish_steps(
+            case, [Step.VERIFY], actor=actor, at=now, outcome="true" if verified else "false"
+        )
+        case.verified = verified
+        _record(
+            case,
+            action="verify",
+            actor=actor,
+            to_status=Status.REPORTED,
+            at=now,
+            comment=comment,
+            data={"verified": verified},
+        )
     return case
 
 
@@ -320,15 +351,21 @@ def case_accept(
     at: dt.datetime | None = None,
 ) -> Case:
     """Accept a report (受理): it meets the filing criterion and goes to the shift leader."""
-    case = _lock(case)
-    _require(actor, "accept_case", case)
-    _require_status(case, "accept", [Status.REPORTED], expected_version)
-    now = _now(at)
-    _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="accepted")
-    case.accepted_at = now
-    _record(case, action="accept", actor=actor, to_status=Status.ACCEPTED, at=now, comment=comment)
-    _open_step(case, Step.FILE, at=now)
-    case.save()
+    with _transition(
+        case,
+        actor=actor,
+        perm="accept_case",
+        action="accept",
+        allowed=[Status.REPORTED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="accepted")
+        case.accepted_at = now
+        _record(
+            case, action="accept", actor=actor, to_status=Status.ACCEPTED, at=now, comment=comment
+        )
+        _open_step(case, Step.FILE, at=now)
     return case
 
 
@@ -344,15 +381,21 @@ def case_decline(
     """Decline a report (不予立案) with the reason the citizen or supervisor will see."""
     if not reason.strip():
         raise ValidationError({"reason": _("请填写不予立案的理由。")})
-    case = _lock(case)
-    _require(actor, "accept_case", case)
-    _require_status(case, "decline", [Status.REPORTED], expected_version)
-    now = _now(at)
-    _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="declined")
-    case.decline_reason = reason.strip()
-    _clear_clock(case)
-    _record(case, action="decline", actor=actor, to_status=Status.DECLINED, at=now, comment=reason)
-    case.save()
+    with _transition(
+        case,
+        actor=actor,
+        perm="accept_case",
+        action="decline",
+        allowed=[Status.REPORTED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="declined")
+        case.decline_reason = reason.strip()
+        _clear_clock(case)
+        _record(
+            case, action="decline", actor=actor, to_status=Status.DECLINED, at=now, comment=reason
+        )
     return case
 
 
@@ -367,25 +410,29 @@ def case_merge(
     at: dt.datetime | None = None,
 ) -> Case:
     """Merge a duplicate report into an open case about the same problem."""
-    case = _lock(case)
-    _require(actor, "accept_case", case)
-    _require_status(case, "merge", [Status.REPORTED], expected_version)
-    if into.pk == case.pk or into.status not in OPEN_STATUSES:
-        raise ValidationError({"into": _("只能合并到另一件未结案的案件。")})
-    now = _now(at)
-    _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="merged")
-    case.merged_into = into
-    _clear_clock(case)
-    _record(
+    with _transition(
         case,
-        action="merge",
         actor=actor,
-        to_status=Status.MERGED,
-        at=now,
-        comment=comment,
-        data={"into": into.number},
-    )
-    case.save()
+        perm="accept_case",
+        action="merge",
+        allowed=[Status.REPORTED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        if into.pk == case.pk or into.status not in OPEN_STATUSES:
+            raise ValidationError({"into": _("只能合并到另一件未结案的案件。")})
+        _finish_steps(case, [Step.ACCEPT], actor=actor, at=now, outcome="merged")
+        case.merged_into = into
+        _clear_clock(case)
+        _record(
+            case,
+            action="merge",
+            actor=actor,
+            to_status=Status.MERGED,
+            at=now,
+            comment=comment,
+            data={"into": into.number},
+        )
     return case
 
 
@@ -402,15 +449,19 @@ def case_file(
     at: dt.datetime | None = None,
 ) -> Case:
     """File the case (立案): it becomes an official case waiting for dispatch."""
-    case = _lock(case)
-    _require(actor, "file_case", case)
-    _require_status(case, "file", [Status.ACCEPTED], expected_version)
-    now = _now(at)
-    _finish_steps(case, [Step.FILE], actor=actor, at=now, outcome="filed")
-    case.filed_at = now
-    _record(case, action="file", actor=actor, to_status=Status.FILED, at=now, comment=comment)
-    _open_step(case, Step.DISPATCH, at=now)
-    case.save()
+    with _transition(
+        case,
+        actor=actor,
+        perm="file_case",
+        action="file",
+        allowed=[Status.ACCEPTED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        _finish_steps(case, [Step.FILE], actor=actor, at=now, outcome="filed")
+        case.filed_at = now
+        _record(case, action="file", actor=actor, to_status=Status.FILED, at=now, comment=comment)
+        _open_step(case, Step.DISPATCH, at=now)
     return case
 
 
@@ -425,33 +476,37 @@ def case_dispatch(
     at: dt.datetime | None = None,
 ) -> Case:
     """Dispatch to a department (派遣); the handling clock starts now."""
-    case = _lock(case)
-    _require(actor, "dispatch_case", case)
-    _require_status(case, "dispatch", [Status.FILED], expected_version)
-    if not department.is_active or department.kind == Department.Kind.CENTRE:
-        raise ValidationError({"department": _("请选择一个在用的处置部门。")})
-    now = _now(at)
-    _finish_steps(case, [Step.DISPATCH], actor=actor, at=now, outcome=department.code)
-    if case.department_id and case.department_id != department.id:
-        _revoke_department(case, case.department)
-    case.department = department
-    case.dispatched_at = now
-    group = department_group(department)
-    assign_perm("workflow.view_case", group, case)
-    assign_perm("workflow.handle_case", group, case)
-    limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
-    case.handling_deadline = clock_start(now, limit).deadline
-    _record(
+    with _transition(
         case,
-        action="dispatch",
         actor=actor,
-        to_status=Status.DISPATCHED,
-        at=now,
-        comment=comment,
-        data={"department": department.code},
-    )
-    _open_step(case, Step.HANDLE, at=now, limit=limit, department=department)
-    case.save()
+        perm="dispatch_case",
+        action="dispatch",
+        allowed=[Status.FILED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        if not department.is_active or department.kind == Department.Kind.CENTRE:
+            raise ValidationError({"department": _("请选择一个在用的处置部门。")})
+        _finish_steps(case, [Step.DISPATCH], actor=actor, at=now, outcome=department.code)
+        if case.department_id and case.department_id != department.id:
+            _revoke_department(case, case.department)
+        case.department = department
+        case.dispatched_at = now
+        group = department_group(department)
+        assign_perm("workflow.view_case", group, case)
+        assign_perm("workflow.handle_case", group, case)
+        limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
+        case.handling_deadline = clock_start(now, limit).deadline
+        _record(
+            case,
+            action="dispatch",
+            actor=actor,
+            to_status=Status.DISPATCHED,
+            at=now,
+            comment=comment,
+            data={"department": department.code},
+        )
+        _open_step(case, Step.HANDLE, at=now, limit=limit, department=department)
     return case
 
 
@@ -476,20 +531,26 @@ def case_handle(
     """The department's feedback (处置反馈): what was done; the grid's supervisor checks it."""
     if not result.strip():
         raise ValidationError({"result": _("请填写处置结果。")})
-    case = _lock(case)
-    _require(actor, "handle_case", case)
-    _require_status(case, "handle", [Status.DISPATCHED], expected_version)
-    now = _now(at)
-    _finish_steps(case, [Step.HANDLE], actor=actor, at=now, outcome="handled")
-    case.result = result.strip()
-    case.handled_at = now
-    case.handle_work_minutes = int(
-        working_time_between(case.dispatched_at, now).total_seconds() // 60
-    )
-    supervisor = _grant_supervisor(case, "check_case")
-    _record(case, action="handle", actor=actor, to_status=Status.HANDLED, at=now, comment=result)
-    _open_step(case, Step.CHECK, at=now, assignee=supervisor)
-    case.save()
+    with _transition(
+        case,
+        actor=actor,
+        perm="handle_case",
+        action="handle",
+        allowed=[Status.DISPATCHED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        _finish_steps(case, [Step.HANDLE], actor=actor, at=now, outcome="handled")
+        case.result = result.strip()
+        case.handled_at = now
+        case.handle_work_minutes = int(
+            working_time_between(case.dispatched_at, now).total_seconds() // 60
+        )
+        supervisor = _grant_supervisor(case, "check_case")
+        _record(
+            case, action="handle", actor=actor, to_status=Status.HANDLED, at=now, comment=result
+        )
+        _open_step(case, Step.CHECK, at=now, assignee=supervisor)
     return case
 
 
@@ -504,28 +565,39 @@ def case_check(
     at: dt.datetime | None = None,
 ) -> Case:
     """The on-site check (核查): passed → closing; failed → rework (返工) by the department."""
-    case = _lock(case)
-    _require(actor, "check_case", case)
-    _require_status(case, "check", [Status.HANDLED], expected_version)
-    if not passed and not comment.strip():
-        raise ValidationError({"comment": _("核查不通过时请说明原因。")})
-    now = _now(at)
-    _finish_steps(case, [Step.CHECK], actor=actor, at=now, outcome="passed" if passed else "failed")
-    case.checked_at = now
-    if passed:
-        _record(
-            case, action="check", actor=actor, to_status=Status.CHECKED, at=now, comment=comment
+    with _transition(
+        case,
+        actor=actor,
+        perm="check_case",
+        action="check",
+        allowed=[Status.HANDLED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        if not passed and not comment.strip():
+            raise ValidationError({"comment": _("核查不通过时请说明原因。")})
+        _finish_steps(
+            case, [Step.CHECK], actor=actor, at=now, outcome="passed" if passed else "failed"
         )
-        _open_step(case, Step.CLOSE, at=now)
-    else:
-        case.rework_count += 1
-        limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
-        case.handling_deadline = clock_start(now, limit).deadline
-        _record(
-            case, action="rework", actor=actor, to_status=Status.DISPATCHED, at=now, comment=comment
-        )
-        _open_step(case, Step.HANDLE, at=now, limit=limit, department=case.department)
-    case.save()
+        case.checked_at = now
+        if passed:
+            _record(
+                case, action="check", actor=actor, to_status=Status.CHECKED, at=now, comment=comment
+            )
+            _open_step(case, Step.CLOSE, at=now)
+        else:
+            case.rework_count += 1
+            limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
+            case.handling_deadline = clock_start(now, limit).deadline
+            _record(
+                case,
+                action="rework",
+                actor=actor,
+                to_status=Status.DISPATCHED,
+                at=now,
+                comment=comment,
+            )
+            _open_step(case, Step.HANDLE, at=now, limit=limit, department=case.department)
     return case
 
 
@@ -539,15 +611,19 @@ def case_close(
     at: dt.datetime | None = None,
 ) -> Case:
     """Close the case (结案) after a passed check."""
-    case = _lock(case)
-    _require(actor, "close_case", case)
-    _require_status(case, "close", [Status.CHECKED], expected_version)
-    now = _now(at)
-    _finish_steps(case, [Step.CLOSE], actor=actor, at=now, outcome="closed")
-    case.closed_at = now
-    _clear_clock(case)
-    _record(case, action="close", actor=actor, to_status=Status.CLOSED, at=now, comment=comment)
-    case.save()
+    with _transition(
+        case,
+        actor=actor,
+        perm="close_case",
+        action="close",
+        allowed=[Status.CHECKED],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        _finish_steps(case, [Step.CLOSE], actor=actor, at=now, outcome="closed")
+        case.closed_at = now
+        _clear_clock(case)
+        _record(case, action="close", actor=actor, to_status=Status.CLOSED, at=now, comment=comment)
     return case
 
 
@@ -577,41 +653,45 @@ def case_request(
     """Ask the shift leader for a return, an extension, a deferral, a hang-up or a cancellation."""
     if not reason.strip():
         raise ValidationError({"reason": _("请填写申请理由。")})
-    perm, allowed = REQUEST_RULES[kind]
-    case = _lock(case)
-    _require(actor, perm, case)
-    _require_status(case, f"request_{kind}", allowed, expected_version)
     if kind == CaseRequest.Kind.EXTENSION and (extra_hours is None or extra_hours <= 0):
         raise ValidationError({"extra_hours": _("请填写需要延长的工作时。")})
-    if case.requests.filter(decision=CaseRequest.Decision.PENDING).exists():
-        raise TransitionConflict(case, f"request_{kind}")
-    now = _now(at)
-    request = CaseRequest.objects.create(
-        case=case,
-        kind=kind,
-        reason=reason.strip(),
-        extra_hours=extra_hours,
-        requested_by=actor,
-        requested_at=now,
-        resume_status=case.status,
-    )
-    to_status = Status.RETURN_REQUESTED if kind == CaseRequest.Kind.RETURN else case.status
-    _record(
+    perm, allowed = REQUEST_RULES[kind]
+    with _transition(
         case,
-        action=f"request_{kind}",
         actor=actor,
-        to_status=to_status,
-        at=now,
-        comment=reason,
-        data={"request": request.pk},
-    )
-    CaseStep.objects.create(
-        case=case,
-        step=Step.APPROVE,
-        started_at=now,
-        deadline=clock_start(now, step_limit(Step.APPROVE).for_urgency(case.urgency)).deadline,
-    )
-    case.save()
+        perm=perm,
+        action=f"request_{kind}",
+        allowed=allowed,
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        if case.requests.filter(decision=CaseRequest.Decision.PENDING).exists():
+            raise TransitionConflict(case, f"request_{kind}")
+        request = CaseRequest.objects.create(
+            case=case,
+            kind=kind,
+            reason=reason.strip(),
+            extra_hours=extra_hours,
+            requested_by=actor,
+            requested_at=now,
+            resume_status=case.status,
+        )
+        to_status = Status.RETURN_REQUESTED if kind == CaseRequest.Kind.RETURN else case.status
+        _record(
+            case,
+            action=f"request_{kind}",
+            actor=actor,
+            to_status=to_status,
+            at=now,
+            comment=reason,
+            data={"request": request.pk},
+        )
+        CaseStep.objects.create(
+            case=case,
+            step=Step.APPROVE,
+            started_at=now,
+            deadline=clock_start(now, step_limit(Step.APPROVE).for_urgency(case.urgency)).deadline,
+        )
     return request
 
 
@@ -707,17 +787,21 @@ def case_resume(
     at: dt.datetime | None = None,
 ) -> Case:
     """End a deferral or hang-up: the department handles the case again with a fresh limit."""
-    case = _lock(case)
-    _require(actor, "approve_case", case)
-    _require_status(case, "resume", [Status.DEFERRED, Status.HUNG], expected_version)
-    now = _now(at)
-    limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
-    case.handling_deadline = clock_start(now, limit).deadline
-    _record(
-        case, action="resume", actor=actor, to_status=Status.DISPATCHED, at=now, comment=comment
-    )
-    _open_step(case, Step.HANDLE, at=now, limit=limit, department=case.department)
-    case.save()
+    with _transition(
+        case,
+        actor=actor,
+        perm="approve_case",
+        action="resume",
+        allowed=[Status.DEFERRED, Status.HUNG],
+        expected_version=expected_version,
+        at=at,
+    ) as (case, now):
+        limit = handling_limit(case.category, case.urgency).for_urgency(case.urgency)
+        case.handling_deadline = clock_start(now, limit).deadline
+        _record(
+            case, action="resume", actor=actor, to_status=Status.DISPATCHED, at=now, comment=comment
+        )
+        _open_step(case, Step.HANDLE, at=now, limit=limit, department=case.department)
     return case
 
 
