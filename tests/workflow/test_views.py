@@ -190,3 +190,75 @@ def test_case_list_query_count(client, login, new_case, django_assert_max_num_qu
     client.get("/cases/")
     with django_assert_max_num_queries(12):
         assert client.get("/cases/").status_code == 200
+
+
+def _dispatched(new_case, user):
+    from portal.workflow import services as s
+
+    case = new_case()
+    s.case_accept(case=case, actor=user("shouli01"))
+    s.case_file(case=case, actor=user("zhiban01"))
+    return s.case_dispatch(
+        case=case, actor=user("paiqian01"), department=Department.objects.get(code="HWS")
+    )
+
+
+def test_return_over_http_needs_the_shift_leader(client, login, new_case, user):
+    case = _dispatched(new_case, user)
+    login("chuzhi_hws")
+    assert act(client, case, "request_return", reason="不属于本部门职责").status_code == 302
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert "待审批" in page and 'data-action="handle"' not in page
+    login("paiqian01")
+    assert (
+        client.post(f"/cases/{case.number}/decide/", {"version": 0, "approve": "1"}).status_code
+        == 403
+    )
+    login("zhiban01")
+    assert (
+        client.post(f"/cases/{case.number}/decide/", {"version": 0, "approve": "1"}).status_code
+        == 302
+    )
+    case.refresh_from_db()
+    assert case.status == Status.FILED and case.return_count == 1
+    login("chuzhi_hws")
+    assert client.get(f"/cases/{case.number}/").status_code == 200  # its own history stays readable
+    assert act(client, case, "handle", result="x").status_code == 403
+
+
+def test_extension_over_http_validates_hours(client, login, new_case, user):
+    case = _dispatched(new_case, user)
+    login("chuzhi_hws")
+    bad = act(client, case, "request_extension", reason="需要调度车辆", extra_hours="0")
+    assert bad.status_code == 400
+    assert (
+        act(client, case, "request_extension", reason="需要调度车辆", extra_hours="4").status_code
+        == 302
+    )
+    login("zhiban01")
+    before = case.handling_deadline
+    assert (
+        client.post(f"/cases/{case.number}/decide/", {"version": 0, "approve": "1"}).status_code
+        == 302
+    )
+    case.refresh_from_db()
+    assert case.extension_count == 1 and case.handling_deadline > before
+
+
+def test_rework_over_http(client, login, new_case, user, grid):
+    case = _dispatched(new_case, user)
+    login("chuzhi_hws")
+    assert act(client, case, "handle", result="已处理").status_code == 302
+    login(grid.supervisor.username)
+    assert (
+        act(client, case, "check", passed="0").status_code == 400
+    )  # a failed check needs a reason
+    assert act(client, case, "check", passed="0", comment="仍有垃圾").status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED and case.rework_count == 1
+
+
+def test_unknown_action_is_a_404(client, login, new_case):
+    case = new_case()
+    login("shouli01")
+    assert client.post(f"/cases/{case.number}/explode/", {"version": 0}).status_code == 404
