@@ -364,7 +364,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     for step in page:
-        step.light = light(now=now, deadline=step.deadline, warn_at=None)
+        step.light = light(now=now, deadline=step.deadline, warn_at=step.case.step_warn_at)
+        step.remaining = remaining(now=now, deadline=step.deadline)
     return render(request, "workflow/inbox.html", {"page": page, "mine_only": mine_only})
 
 
