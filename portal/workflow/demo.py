@@ -255,26 +255,15 @@ class Simulator:
             late = rng.random() < 0.12
             share = rng.uniform(1.05, 2.2) if late else rng.uniform(0.15, 0.95)
             fate = rng.random()
-            if attempt == 0 and fate < 0.01:
-                event(
-                    "approve_hang",
-                    Status.HUNG,
-                    self._after(t, 60, 600),
-                    leader,
-                    "涉及工程改造，暂挂账",
-                )
-                step(Step.HANDLE, t, limit, self._after(t, 60, 600), None, "hang", department.id)
-                return self._finish(built, status)
-            if attempt == 0 and fate < 0.02:
-                event(
-                    "approve_defer",
-                    Status.DEFERRED,
-                    self._after(t, 60, 600),
-                    leader,
-                    "季节性原因缓办",
-                )
-                step(Step.HANDLE, t, limit, self._after(t, 60, 600), None, "defer", department.id)
-                return self._finish(built, status)
+            for threshold, kind, target, reason in (
+                (0.01, "hang", Status.HUNG, "涉及工程改造，暂挂账"),
+                (0.02, "defer", Status.DEFERRED, "季节性原因缓办"),
+            ):
+                if attempt == 0 and fate < threshold:
+                    decided = self._after(t, 60, 600)
+                    event(f"approve_{kind}", target, decided, leader, reason)
+                    step(Step.HANDLE, t, limit, decided, None, kind, department.id)
+                    return self._finish(built, status)
             if attempt == 0 and fate < 0.04:
                 case.extension_count = 1
                 clock = clock_start(clock.deadline, Limit(limit.value, limit.unit))

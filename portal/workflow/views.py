@@ -6,6 +6,8 @@ messages — never a 500 and never a half-applied action (each POST is one trans
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,99 +45,42 @@ from portal.workflow.selectors import (
 from portal.workflow.sla import Light, light, remaining
 
 
-def _photo(kind: str) -> Callable:
-    def attach(case, actor, data):
-        if data.get("photo"):
-            attachment_add(
-                case=case, upload=data["photo"], kind=kind, actor=actor, event=case.events.last()
-            )
+@dataclass(frozen=True)
+class ActionSpec:
+    """How a posted action reaches its service: the form, the service, the form fields it
+    takes, and the kind of photo the form may carry."""
 
-    return attach
-
-
-def _request(kind: str):
-    return lambda case, actor, d, v: s.case_request(
-        case=case,
-        actor=actor,
-        kind=kind,
-        reason=d["reason"],
-        extra_hours=d.get("extra_hours"),
-        expected_version=v,
-    )
+    form: type
+    service: Callable
+    fields: tuple[str, ...]
+    photo: str | None = None
 
 
-# action: (form, service call, after-effect)
-ACTION_SPECS: dict[str, tuple[type, Callable, Callable | None]] = {
-    "accept": (
-        f.ActionForm,
-        lambda c, a, d, v: s.case_accept(case=c, actor=a, comment=d["comment"], expected_version=v),
-        None,
+def _request(kind: str) -> Callable:
+    return partial(s.case_request, kind=kind)
+
+
+ACTION_SPECS: dict[str, ActionSpec] = {
+    "accept": ActionSpec(f.ActionForm, s.case_accept, ("comment",)),
+    "verify_request": ActionSpec(f.ActionForm, s.case_verify_request, ("comment",)),
+    "verify": ActionSpec(f.VerifyForm, s.case_verify, ("verified", "comment")),
+    "decline": ActionSpec(f.ReasonForm, s.case_decline, ("reason",)),
+    "merge": ActionSpec(f.MergeForm, s.case_merge, ("into", "comment")),
+    "file": ActionSpec(f.ActionForm, s.case_file, ("comment",)),
+    "dispatch": ActionSpec(f.DispatchForm, s.case_dispatch, ("department", "comment")),
+    "handle": ActionSpec(f.HandleForm, s.case_handle, ("result",), CaseAttachment.Kind.AFTER),
+    "check": ActionSpec(
+        f.CheckForm, s.case_check, ("passed", "comment"), CaseAttachment.Kind.CHECK
     ),
-    "verify_request": (
-        f.ActionForm,
-        lambda c, a, d, v: s.case_verify_request(
-            case=c, actor=a, comment=d["comment"], expected_version=v
-        ),
-        None,
+    "close": ActionSpec(f.ActionForm, s.case_close, ("comment",)),
+    "request_return": ActionSpec(f.ReasonForm, _request("return"), ("reason",)),
+    "request_extension": ActionSpec(
+        f.ExtensionForm, _request("extension"), ("reason", "extra_hours")
     ),
-    "verify": (
-        f.VerifyForm,
-        lambda c, a, d, v: s.case_verify(
-            case=c, actor=a, verified=d["verified"], comment=d["comment"], expected_version=v
-        ),
-        None,
-    ),
-    "decline": (
-        f.ReasonForm,
-        lambda c, a, d, v: s.case_decline(case=c, actor=a, reason=d["reason"], expected_version=v),
-        None,
-    ),
-    "merge": (
-        f.MergeForm,
-        lambda c, a, d, v: s.case_merge(
-            case=c, into=d["into"], actor=a, comment=d["comment"], expected_version=v
-        ),
-        None,
-    ),
-    "file": (
-        f.ActionForm,
-        lambda c, a, d, v: s.case_file(case=c, actor=a, comment=d["comment"], expected_version=v),
-        None,
-    ),
-    "dispatch": (
-        f.DispatchForm,
-        lambda c, a, d, v: s.case_dispatch(
-            case=c, actor=a, department=d["department"], comment=d["comment"], expected_version=v
-        ),
-        None,
-    ),
-    "handle": (
-        f.HandleForm,
-        lambda c, a, d, v: s.case_handle(case=c, actor=a, result=d["result"], expected_version=v),
-        _photo(CaseAttachment.Kind.AFTER),
-    ),
-    "check": (
-        f.CheckForm,
-        lambda c, a, d, v: s.case_check(
-            case=c, actor=a, passed=d["passed"], comment=d["comment"], expected_version=v
-        ),
-        _photo(CaseAttachment.Kind.CHECK),
-    ),
-    "close": (
-        f.ActionForm,
-        lambda c, a, d, v: s.case_close(case=c, actor=a, comment=d["comment"], expected_version=v),
-        None,
-    ),
-    "request_return": (f.ReasonForm, _request("return"), None),
-    "request_extension": (f.ExtensionForm, _request("extension"), None),
-    "request_defer": (f.ReasonForm, _request("defer"), None),
-    "request_hang": (f.ReasonForm, _request("hang"), None),
-    "request_cancel": (f.ReasonForm, _request("cancel"), None),
-    "resume": (
-        f.ActionForm,
-        lambda c, a, d, v: s.case_resume(case=c, actor=a, comment=d["comment"], expected_version=v),
-        None,
-    ),
+    "request_defer": ActionSpec(f.ReasonForm, _request("defer"), ("reason",)),
+    "request_hang": ActionSpec(f.ReasonForm, _request("hang"), ("reason",)),
+    "request_cancel": ActionSpec(f.ReasonForm, _request("cancel"), ("reason",)),
+    "resume": ActionSpec(f.ActionForm, s.case_resume, ("comment",)),
 }
 
 
@@ -164,8 +109,7 @@ def _detail_context(request: HttpRequest, case, forms: dict | None = None) -> di
         if action == "decide":
             forms[action] = f.DecideForm(initial={"version": case.version})
         else:
-            form_class = ACTION_SPECS[action][0]
-            forms[action] = form_class(initial={"version": case.version})
+            forms[action] = ACTION_SPECS[action].form(initial={"version": case.version})
     suggestion = dispatch_suggestion(case=case) if "dispatch" in actions else None
     if (
         suggestion
@@ -211,16 +155,26 @@ def case_action_view(request: HttpRequest, number: str, action: str) -> HttpResp
         # Allowed, but not in this state: the case moved on (someone else acted first).
         messages.error(request, str(s.TransitionConflict(case, action)))
         return _rerender(request, case, None, None, status=409)
-    form_class, call, after = ACTION_SPECS[action]
-    form = form_class(request.POST, request.FILES)
+    spec = ACTION_SPECS[action]
+    form = spec.form(request.POST, request.FILES)
     if not form.is_valid():
         return _rerender(request, case, action, form, status=400)
+    data = form.cleaned_data
     try:
         with transaction.atomic():
-            updated = call(case, request.user, form.cleaned_data, form.cleaned_data["version"])
-            if after is not None:
-                after(
-                    updated if hasattr(updated, "events") else case, request.user, form.cleaned_data
+            spec.service(
+                case=case,
+                actor=request.user,
+                expected_version=data["version"],
+                **{name: data[name] for name in spec.fields},
+            )
+            if spec.photo and data.get("photo"):
+                attachment_add(
+                    case=case,
+                    upload=data["photo"],
+                    kind=spec.photo,
+                    actor=request.user,
+                    event=case.events.last(),
                 )
     except s.TransitionConflict as exc:
         messages.error(request, str(exc))
