@@ -61,7 +61,11 @@ def _now(at: dt.datetime | None) -> dt.datetime:
 
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().select_related("category", "grid").get(pk=pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("category", "grid__supervisor", "module__supervisor")
+        .get(pk=pk)
+    )
 
 
 def _require(actor: User, perm: str, case: Case | None = None) -> None:
@@ -123,12 +127,11 @@ def _open_step(
     limit: Limit | None = None,
     department: Department | None = None,
     assignee: User | None = None,
-    deadline: dt.datetime | None = None,
 ) -> CaseStep:
     limit = (limit or step_limit(step)).for_urgency(case.urgency)
     clock = clock_start(at, limit)
-    case.step_deadline = deadline or clock.deadline
-    case.step_warn_at = clock.warn_at if deadline is None else min(clock.warn_at, deadline)
+    case.step_deadline = clock.deadline
+    case.step_warn_at = clock.warn_at
     return CaseStep.objects.create(
         case=case,
         step=step,
@@ -172,7 +175,9 @@ def _next_number(day: dt.date) -> str:
 
 
 def _grant_supervisor(case: Case, perm: str) -> User | None:
-    supervisor = case.grid.supervisor
+    """Give the grid's supervisor (or, for a grid without one, the module administrator)
+    the permission to verify or check this case, and name them on the step."""
+    supervisor = case.grid.supervisor or case.module.supervisor
     if supervisor is not None:
         assign_perm(f"workflow.{perm}", supervisor, case)
     return supervisor
@@ -742,15 +747,14 @@ def case_request_decide(
         _open_step(case, Step.DISPATCH, at=now)
     elif request.kind == CaseRequest.Kind.EXTENSION:
         case.extension_count += 1
-        new_deadline = clock_start(
-            case.handling_deadline, Limit(request.extra_hours, "work_hour")
-        ).deadline
+        extension = clock_start(case.handling_deadline, Limit(request.extra_hours, "work_hour"))
+        new_deadline = extension.deadline
         case.handling_deadline = new_deadline
         CaseStep.objects.filter(case=case, step=Step.HANDLE, finished_at__isnull=True).update(
-            deadline=new_deadline
+            deadline=new_deadline, overdue_recorded_at=None
         )
         case.step_deadline = new_deadline
-        case.step_warn_at = new_deadline
+        case.step_warn_at = extension.warn_at
         _record(
             case,
             action=action,

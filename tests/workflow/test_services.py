@@ -302,3 +302,13 @@ def test_urgent_case_runs_on_calendar_hours(new_case, user):
     assert case.step_deadline == saturday_night + dt.timedelta(hours=1)
     case = walk_to_dispatched(case, user, at=saturday_night)
     assert case.handling_deadline == saturday_night + minutes(30) + dt.timedelta(hours=1)
+
+
+def test_grid_without_supervisor_falls_back_to_the_module_administrator(new_case, user, grid):
+    grid.supervisor = None
+    grid.save()
+    case = new_case(actor=user("jiandu001"))
+    case = s.case_verify_request(case=case, actor=user("shouli01"))
+    module_admin = grid.module.supervisor
+    assert case.steps.get(step=Step.VERIFY).assignee == module_admin
+    assert s.case_verify(case=case, actor=module_admin, verified=True).status == Status.REPORTED
