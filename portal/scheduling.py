@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 PERIODIC_TASKS: dict[str, int] = {
     # dotted path of a django-tasks task: interval in seconds
     "portal.workflow.tasks.sla_sweep": 60,
+    "search.tasks.outbox_drain_task": 5,
 }
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 

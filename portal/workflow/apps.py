@@ -8,3 +8,9 @@ class WorkflowConfig(AppConfig):
     name = "portal.workflow"
     label = "workflow"
     verbose_name = _("案件闭环")
+
+    def ready(self) -> None:
+        from portal.workflow.search import CaseDocumentType
+        from search.documents import document_type_register
+
+        document_type_register(CaseDocumentType())

@@ -37,7 +37,9 @@ from portal.workflow.models import (
     Status,
     Step,
 )
+from portal.workflow.search import INDEX as CASE_INDEX
 from portal.workflow.sla import Limit, clock_start, handling_limit, step_limit
+from search.services import outbox_enqueue
 
 
 class TransitionConflict(Exception):
@@ -98,6 +100,8 @@ def _record(
     from_status = case.status if from_status is None else from_status
     case.status = to_status
     case.version += 1
+    # Every change of a case passes here: queue its search entry in the same transaction.
+    outbox_enqueue(index=CASE_INDEX, object_id=case.pk)
     return CaseEvent.objects.create(
         case=case,
         seq=case.version,

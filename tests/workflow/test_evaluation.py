@@ -20,8 +20,7 @@ import pytest
 from portal.city.models import Department
 from portal.workflow import evaluation as ev
 from portal.workflow import services as s
-
-from .conftest import MONDAY_9AM as T
+from tests.conftest import MONDAY_9AM as T
 
 pytestmark = pytest.mark.django_db
 PERIOD = ev.Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))

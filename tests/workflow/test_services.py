@@ -7,8 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from portal.city.models import Category, Department
 from portal.workflow import services as s
 from portal.workflow.models import CaseEvent, CaseRequest, CaseStep, Status, Step
-
-from .conftest import MONDAY_9AM
+from tests.conftest import MONDAY_9AM
 
 pytestmark = pytest.mark.django_db
 HWS = "HWS"  # 环境卫生管理所, the default department of 暴露垃圾

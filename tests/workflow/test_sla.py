@@ -11,8 +11,7 @@ from portal.workflow import services as s
 from portal.workflow.models import Case, CaseStep
 from portal.workflow.selectors import with_light
 from portal.workflow.sla import Light, light
-
-from .conftest import MONDAY_9AM
+from tests.conftest import MONDAY_9AM
 
 pytestmark = pytest.mark.django_db
 
@@ -72,13 +71,13 @@ def test_department_is_notified_of_overdue_handling(new_case, user):
 
 
 def test_periodic_tasks_are_enqueued_once_per_interval(new_case):
+    sweep, drain = "portal.workflow.tasks.sla_sweep", "search.tasks.outbox_drain_task"
     now = MONDAY_9AM
-    assert periodic_enqueue_due(now=now) == ["portal.workflow.tasks.sla_sweep"]
-    assert periodic_enqueue_due(now=now + dt.timedelta(seconds=30)) == []
-    assert periodic_enqueue_due(now=now + dt.timedelta(seconds=61)) == [
-        "portal.workflow.tasks.sla_sweep"
-    ]
-    assert PeriodicRun.objects.get().last_enqueued_at == now + dt.timedelta(seconds=61)
+    assert periodic_enqueue_due(now=now) == [sweep, drain]
+    assert periodic_enqueue_due(now=now + dt.timedelta(seconds=4)) == []
+    assert periodic_enqueue_due(now=now + dt.timedelta(seconds=30)) == [drain]  # every 5 s
+    assert periodic_enqueue_due(now=now + dt.timedelta(seconds=61)) == [sweep, drain]
+    assert PeriodicRun.objects.get(name=sweep).last_enqueued_at == now + dt.timedelta(seconds=61)
 
 
 def test_sla_sweep_task_runs(new_case):

@@ -1,0 +1,134 @@
+"""The embedded search backend: SQLite FTS5 or PostgreSQL full text over jieba-segmented
+text, with permission tokens and facets as plain SQL."""
+
+import re
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils.html import escape
+
+from search import segment
+from search.backends.base import Hit, SearchBackend, SearchResult
+from search.documents import Doc
+from search.models import SearchEntry
+
+SNIPPET = 60
+
+
+def _fts_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class DatabaseBackend(SearchBackend):
+    def upsert(self, docs: Iterable[Doc]) -> None:
+        with transaction.atomic():
+            for doc in docs:
+                text = f"{doc.title} {doc.body}"
+                entry, _created = SearchEntry.objects.update_or_create(
+                    index=doc.index,
+                    object_id=doc.object_id,
+                    defaults={
+                        "title": doc.title,
+                        "body": doc.body,
+                        "words": " ".join(segment.words(text)),
+                        "chars": " ".join(segment.chars(text)),
+                        "acl": " " + " ".join(sorted(set(doc.acl))) + " ",
+                        "fields": doc.fields,
+                        "sort_at": doc.sort_at,
+                        "url": doc.url,
+                    },
+                )
+                if connection.vendor == "sqlite":
+                    with connection.cursor() as cursor:
+                        cursor.execute("DELETE FROM search_fts WHERE rowid = %s", [entry.pk])
+                        cursor.execute(
+                            "INSERT INTO search_fts(rowid, words, chars) VALUES (%s, %s, %s)",
+                            [entry.pk, entry.words, entry.chars],
+                        )
+
+    def delete(self, index: str, object_ids: Iterable[str]) -> None:
+        entries = SearchEntry.objects.filter(index=index, object_id__in=list(object_ids))
+        self._drop_fts(entries)
+        entries.delete()
+
+    def clear(self, index: str) -> None:
+        entries = SearchEntry.objects.filter(index=index)
+        self._drop_fts(entries)
+        entries.delete()
+
+    def _drop_fts(self, entries: QuerySet) -> None:
+        if connection.vendor == "sqlite":
+            ids = list(entries.values_list("pk", flat=True))
+            with connection.cursor() as cursor:
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    marks = ",".join(["%s"] * len(chunk))
+                    cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", chunk)  # noqa: S608
+
+    def count(self, index: str) -> int:
+        return SearchEntry.objects.filter(index=index).count()
+
+    def _matching(self, index: str, query: str, tokens: set[str], filters: dict) -> QuerySet:
+        entries = SearchEntry.objects.filter(index=index)
+        allowed = Q()
+        for token in tokens:
+            allowed |= Q(acl__contains=f" {token} ")
+        entries = entries.filter(allowed)
+        for name, value in filters.items():
+            if value not in (None, ""):
+                entries = entries.filter(**{f"fields__{name}": value})
+        word_terms, char_terms = segment.query_terms(query)
+        if not word_terms and not char_terms:
+            return entries
+        if connection.vendor == "sqlite":
+            expression = " AND ".join(
+                [f"words:{_fts_quote(t)}" for t in word_terms]
+                + [f"chars:{_fts_quote(t)}" for t in char_terms]
+            )
+            return entries.extra(
+                where=[
+                    "search_searchentry.id IN "
+                    "(SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
+                ],
+                params=[expression],
+            )
+        where, params = [], []
+        if word_terms:
+            where.append(
+                "to_tsvector('simple', search_searchentry.words) @@ plainto_tsquery('simple', %s)"
+            )
+            params.append(" ".join(word_terms))
+        if char_terms:
+            where.append(
+                "to_tsvector('simple', search_searchentry.chars) @@ plainto_tsquery('simple', %s)"
+            )
+            params.append(" ".join(char_terms))
+        return entries.extra(where=where, params=params)  # noqa: S610 (bound parameters)
+
+    def search(self, *, index, query, tokens, filters, facets, offset, limit) -> SearchResult:
+        entries = self._matching(index, query, tokens, filters)
+        total = entries.count()
+        facet_counts = {}
+        for name in facets:
+            rows = entries.values(f"fields__{name}").annotate(n=Count("id")).order_by("-n")
+            facet_counts[name] = [(row[f"fields__{name}"], row["n"]) for row in rows]
+        terms = [t for group in segment.query_terms(query) for t in group]
+        hits = [
+            Hit(e.object_id, e.title, _snippet(e.body, terms), e.url, e.fields)
+            for e in entries.order_by("-sort_at", "-id")[offset : offset + limit]
+        ]
+        return SearchResult(hits=hits, total=total, facets=facet_counts)
+
+
+def _snippet(body: str, terms: list[str]) -> str:
+    """A stretch of the body around the first matched term, terms marked (HTML-escaped)."""
+    lower = body.lower()
+    positions = [lower.find(t) for t in terms if t and lower.find(t) >= 0]
+    start = max(min(positions) - SNIPPET // 3, 0) if positions else 0
+    text = escape(body[start : start + SNIPPET])
+    wanted = sorted({escape(t) for t in terms if t}, key=len, reverse=True)
+    if wanted:
+        pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
+        text = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", text)
+    return ("…" if start else "") + text + ("…" if start + SNIPPET < len(body) else "")

@@ -1,0 +1,32 @@
+"""The one search API: full text, filters, facets and pages, filtered by what the user may see."""
+
+from search.backends.base import SearchResult
+from search.documents import document_type, user_tokens
+from search.services import search_backend
+
+MAX_PER_PAGE = 100
+
+
+def search_run(
+    *,
+    user,
+    index: str,
+    query: str = "",
+    filters: dict | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResult:
+    """Search one index as `user`: results, the total and facet counts all respect the
+    user's access tokens, applied inside the query."""
+    doc_type = document_type(index)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    return search_backend().search(
+        index=index,
+        query=query.strip()[:200],
+        tokens=user_tokens(user),
+        filters=filters or {},
+        facets=doc_type.facets,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )

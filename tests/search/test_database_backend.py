@@ -1,0 +1,127 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+
+from portal.city.models import Department
+from portal.workflow import services as s
+from search.backends.database import DatabaseBackend
+from search.models import OutboxEntry, SearchEntry
+from search.selectors import search_run
+from search.services import outbox_drain, search_status
+from tests.conftest import MONDAY_9AM
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(new_case, user):
+    manhole = new_case(category="上水井盖", description="江东中路3号门前井盖破损，有安全隐患")
+    vending = new_case(category="占道经营", description="沙洲东路有流动摊贩占道经营卖水果")
+    garbage = new_case(description="应天大街路边暴露垃圾无人清理")
+    for case in (manhole, garbage):
+        s.case_accept(case=case, actor=user("shouli01"))
+        s.case_file(case=case, actor=user("zhiban01"))
+    s.case_dispatch(
+        case=manhole, actor=user("paiqian01"), department=Department.objects.get(code="ZLS")
+    )
+    s.case_dispatch(
+        case=garbage, actor=user("paiqian01"), department=Department.objects.get(code="HWS")
+    )
+    outbox_drain()
+    return {"manhole": manhole, "vending": vending, "garbage": garbage}
+
+
+def numbers(result):
+    return {hit.fields["number"] for hit in result.hits}
+
+
+def test_transitions_queue_the_case_and_the_drain_indexes_it(cases):
+    assert not OutboxEntry.objects.exists()
+    assert SearchEntry.objects.filter(index="cases").count() == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("井盖", {"manhole"}),
+        ("井", {"manhole"}),  # one character finds the word
+        ("3号井盖", {"manhole"}),  # mixed digits and Chinese
+        ("占道经营", {"vending"}),
+        ("暴露垃圾", {"garbage"}),
+        ("垃圾 应天大街", {"garbage"}),
+        ("水果 井盖", set()),  # all terms must match
+    ],
+)
+def test_chinese_queries(cases, user, query, expected):
+    result = search_run(user=user("zhiban01"), index="cases", query=query)
+    assert numbers(result) == {cases[k].number for k in expected}
+
+
+def test_results_counts_and_facets_respect_permissions(cases, user):
+    centre = search_run(user=user("zhiban01"), index="cases", query="")
+    assert centre.total == 3
+    hws = search_run(user=user("chuzhi_hws"), index="cases", query="")
+    assert numbers(hws) == {cases["garbage"].number} and hws.total == 1
+    assert dict(hws.facets["status"]) == {"dispatched": 1}
+    assert search_run(user=user("chuzhi_hws"), index="cases", query="井盖").total == 0
+    other = search_run(user=user("chuzhi_cgzf"), index="cases", query="垃圾")
+    assert other.total == 0 and other.facets["status"] == []
+
+
+def test_filters_and_highlight(cases, user):
+    result = search_run(
+        user=user("zhiban01"), index="cases", query="井盖", filters={"status": "dispatched"}
+    )
+    assert result.total == 1
+    assert "<mark>井盖</mark>" in result.hits[0].snippet
+    assert (
+        search_run(
+            user=user("zhiban01"), index="cases", query="井盖", filters={"status": "closed"}
+        ).total
+        == 0
+    )
+
+
+def test_outage_keeps_updates_and_catches_up(cases, user, monkeypatch):
+    def down(self, docs):
+        raise ConnectionError("search engine unreachable")
+
+    monkeypatch.setattr(DatabaseBackend, "upsert", down)
+    s.case_handle(case=cases["garbage"], actor=user("chuzhi_hws"), result="已清运")
+    assert outbox_drain(now=MONDAY_9AM) == 0
+    entry = OutboxEntry.objects.get()
+    assert (
+        entry.attempts == 1
+        and entry.next_attempt_at > MONDAY_9AM
+        and "unreachable" in entry.last_error
+    )
+    monkeypatch.undo()
+    assert outbox_drain(now=MONDAY_9AM) == 0  # still backing off
+    assert outbox_drain(now=MONDAY_9AM + dt.timedelta(minutes=11)) == 1
+    hit = search_run(user=user("zhiban01"), index="cases", query="垃圾").hits[0]
+    assert hit.fields["status"] == "handled"
+    (row,) = search_status()
+    assert (row["indexed"], row["database"], row["pending"]) == (3, 3, 0)
+
+
+def test_reindex_and_status_commands(cases):
+    SearchEntry.objects.all().delete()
+    out = io.StringIO()
+    call_command("search_reindex", stdout=out)
+    assert "cases：写入 3 条" in out.getvalue()
+    call_command("search_status", stdout=out)
+    assert "cases：索引 3 条，数据库 3 条，待同步 0 条" in out.getvalue()
+
+
+def test_hostile_query_is_inert(cases, user):
+    for query in ['"', "井盖 OR 1=1", "words:*", "NEAR(", "<script>alert(1)</script>", "\u202e"]:
+        result = search_run(user=user("zhiban01"), index="cases", query=query)
+        assert result.total >= 0
+
+
+def test_load_demo_indexes_its_cases():
+    call_command("load_demo", cases=200, quiet_accounts=True, stdout=io.StringIO())
+    (row,) = search_status()
+    assert row["indexed"] == row["database"] == 200
