@@ -9,7 +9,7 @@ PYTEST := $(VENV)/bin/pytest
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
 RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
-TEST_DEBS := postgresql redis-server chromium poppler-utils
+TEST_DEBS := postgresql redis-server chromium poppler-utils curl unzip
 
 .PHONY: run test setup debs test-debs services services-stop test-sqlite test-postgres lint clean
 
@@ -41,12 +41,14 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 services: test-debs
+	@# Elasticsearch's test distribution comes from Maven Central through mvn; Java 21+ runs it.
+	@command -v mvn >/dev/null || tools/debian-deps.sh maven
 	@tools/services.sh start
 
 services-stop:
 	@tools/services.sh stop
 
-# The whole suite: SQLite (with the browser tests), then PostgreSQL + Redis.
+# The whole suite: SQLite (with the browser tests), then PostgreSQL + Redis + Elasticsearch.
 test: setup services lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
@@ -54,13 +56,13 @@ test: setup services lint
 test-sqlite:
 	@echo "== tests on SQLite (embedded default) + browser =="
 	@DJANGO_SETTINGS_MODULE=portal.settings.test DATABASE_URL= REDIS_URL= \
-	  $(PYTEST) -m "not redis and not postgres" -q
+	  $(PYTEST) -m "not redis and not postgres and not elasticsearch" -q
 
 test-postgres:
-	@echo "== tests on PostgreSQL + Redis =="
+	@echo "== tests on PostgreSQL + Redis + Elasticsearch =="
 	@eval "$$(tools/services.sh env)"; \
 	  DJANGO_SETTINGS_MODULE=portal.settings.test DATABASE_URL=$$TEST_DATABASE_URL REDIS_URL=$$TEST_REDIS_URL \
-	  $(PYTEST) -m "not browser" -q
+	  TEST_ELASTICSEARCH_URL=$$TEST_ELASTICSEARCH_URL $(PYTEST) -m "not browser" -q
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -18,8 +19,11 @@ MAX_BACKOFF = dt.timedelta(minutes=10)
 
 
 def search_backend() -> SearchBackend:
-    """The configured backend. The Elasticsearch backend joins with the search issue; until
-    then every deployment searches the database."""
+    """Elasticsearch when ELASTICSEARCH_URL is set, else the database backend."""
+    if settings.ELASTICSEARCH_URL:
+        from search.backends.elasticsearch import ElasticsearchBackend
+
+        return ElasticsearchBackend(settings.ELASTICSEARCH_URL)
     return DatabaseBackend()
 
 
@@ -74,19 +78,20 @@ def index_rebuild(*, index: str, backend: SearchBackend | None = None, chunk: in
     backend = backend or search_backend()
     doc_type = document_type(index)
     started = timezone.now()
-    backend.clear(index)
-    written = 0
-    batch = []
-    for obj in doc_type.queryset().iterator(chunk_size=chunk):
-        doc = doc_type.build(obj)
-        if doc is not None:
-            batch.append(doc)
-        if len(batch) >= chunk:
-            backend.upsert(batch)
-            written += len(batch)
-            batch = []
-    backend.upsert(batch)
-    written += len(batch)
+
+    def batches():
+        batch = []
+        for obj in doc_type.queryset().iterator(chunk_size=chunk):
+            doc = doc_type.build(obj)
+            if doc is not None:
+                batch.append(doc)
+            if len(batch) >= chunk:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    written = backend.rebuild(index, batches())
     with transaction.atomic():
         OutboxEntry.objects.filter(index=index, created_at__lt=started).delete()
     return written

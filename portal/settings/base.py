@@ -265,3 +265,7 @@ CASE_WARN_SHARE = 0.2
 NOTIFICATION_CHANNELS = env.list(
     "NOTIFICATION_CHANNELS", default=["portal.accounts.notifications.LogSmsChannel"]
 )
+# Elasticsearch: names of aliases start with this prefix (one cluster, several portals or
+# test runs); replicas per index (0 on a single node).
+SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="portal-")
+SEARCH_REPLICAS = env.int("SEARCH_REPLICAS", default=0)

@@ -33,6 +33,16 @@ class SearchBackend(ABC):
     @abstractmethod
     def clear(self, index: str) -> None: ...
 
+    def rebuild(self, index: str, batches: Iterable[list[Doc]]) -> int:
+        """Replace an index's content with the documents given (in batches); backends that
+        can swap a fresh index in behind an alias override this to avoid downtime."""
+        self.clear(index)
+        written = 0
+        for batch in batches:
+            self.upsert(batch)
+            written += len(batch)
+        return written
+
     @abstractmethod
     def count(self, index: str) -> int: ...
 

@@ -1,19 +1,16 @@
 """The embedded search backend: SQLite FTS5 or PostgreSQL full text over jieba-segmented
 text, with permission tokens and facets as plain SQL."""
 
-import re
 from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils.html import escape
 
 from search import segment
 from search.backends.base import Hit, SearchBackend, SearchResult
 from search.documents import Doc
+from search.highlight import snippet
 from search.models import SearchEntry
-
-SNIPPET = 60
 
 
 def _fts_quote(term: str) -> str:
@@ -115,20 +112,7 @@ class DatabaseBackend(SearchBackend):
             facet_counts[name] = [(row[f"fields__{name}"], row["n"]) for row in rows]
         terms = [t for group in segment.query_terms(query) for t in group]
         hits = [
-            Hit(e.object_id, e.title, _snippet(e.body, terms), e.url, e.fields)
+            Hit(e.object_id, e.title, snippet(e.body, terms), e.url, e.fields)
             for e in entries.order_by("-sort_at", "-id")[offset : offset + limit]
         ]
         return SearchResult(hits=hits, total=total, facets=facet_counts)
-
-
-def _snippet(body: str, terms: list[str]) -> str:
-    """A stretch of the body around the first matched term, terms marked (HTML-escaped)."""
-    lower = body.lower()
-    positions = [lower.find(t) for t in terms if t and lower.find(t) >= 0]
-    start = max(min(positions) - SNIPPET // 3, 0) if positions else 0
-    text = escape(body[start : start + SNIPPET])
-    wanted = sorted({escape(t) for t in terms if t}, key=len, reverse=True)
-    if wanted:
-        pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
-        text = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", text)
-    return ("…" if start else "") + text + ("…" if start + SNIPPET < len(body) else "")

@@ -1,22 +1,41 @@
 import datetime as dt
 import io
+import os
+import uuid
 
 import pytest
 from django.core.management import call_command
 
 from portal.city.models import Department
 from portal.workflow import services as s
-from search.backends.database import DatabaseBackend
-from search.models import OutboxEntry, SearchEntry
+from search.models import OutboxEntry
 from search.selectors import search_run
-from search.services import outbox_drain, search_status
+from search.services import outbox_drain, search_backend, search_status
 from tests.conftest import MONDAY_9AM
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["database", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def backend(request, settings):
+    """Run every test of the API against each backend: the same results are expected."""
+    if request.param == "database":
+        settings.ELASTICSEARCH_URL = ""
+        yield request.param
+        return
+    url = os.environ.get("TEST_ELASTICSEARCH_URL")
+    if not url:
+        pytest.fail("TEST_ELASTICSEARCH_URL is not set: run these tests with `make test-postgres`")
+    settings.ELASTICSEARCH_URL = url
+    settings.SEARCH_INDEX_PREFIX = f"test-{uuid.uuid4().hex[:12]}-"
+    yield request.param
+    client = search_backend().client
+    for name in client.indices.get(index=f"{settings.SEARCH_INDEX_PREFIX}*"):
+        client.indices.delete(index=name)
+
+
 @pytest.fixture
-def cases(new_case, user):
+def cases(backend, new_case, user):
     manhole = new_case(category="上水井盖", description="江东中路3号门前井盖破损，有安全隐患")
     vending = new_case(category="占道经营", description="沙洲东路有流动摊贩占道经营卖水果")
     garbage = new_case(description="应天大街路边暴露垃圾无人清理")
@@ -39,7 +58,7 @@ def numbers(result):
 
 def test_transitions_queue_the_case_and_the_drain_indexes_it(cases):
     assert not OutboxEntry.objects.exists()
-    assert SearchEntry.objects.filter(index="cases").count() == 3
+    assert search_backend().count("cases") == 3
 
 
 @pytest.mark.parametrize(
@@ -88,7 +107,7 @@ def test_outage_keeps_updates_and_catches_up(cases, user, monkeypatch):
     def down(self, docs):
         raise ConnectionError("search engine unreachable")
 
-    monkeypatch.setattr(DatabaseBackend, "upsert", down)
+    monkeypatch.setattr(type(search_backend()), "upsert", down)
     s.case_handle(case=cases["garbage"], actor=user("chuzhi_hws"), result="已清运")
     assert outbox_drain(now=MONDAY_9AM) == 0
     entry = OutboxEntry.objects.get()
@@ -107,7 +126,8 @@ def test_outage_keeps_updates_and_catches_up(cases, user, monkeypatch):
 
 
 def test_reindex_and_status_commands(cases):
-    SearchEntry.objects.all().delete()
+    search_backend().clear("cases")
+    assert search_backend().count("cases") == 0
     out = io.StringIO()
     call_command("search_reindex", stdout=out)
     assert "cases：写入 3 条" in out.getvalue()
@@ -121,7 +141,7 @@ def test_hostile_query_is_inert(cases, user):
         assert result.total >= 0
 
 
-def test_load_demo_indexes_its_cases():
+def test_load_demo_indexes_its_cases(backend):
     call_command("load_demo", cases=200, quiet_accounts=True, stdout=io.StringIO())
     (row,) = search_status()
     assert row["indexed"] == row["database"] == 200
