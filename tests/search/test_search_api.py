@@ -145,3 +145,26 @@ def test_load_demo_indexes_its_cases(backend):
     call_command("load_demo", cases=200, quiet_accounts=True, stdout=io.StringIO())
     (row,) = search_status()
     assert row["indexed"] == row["database"] == 200
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("backend", ["elasticsearch"], indirect=True)
+def test_real_outage_loses_nothing(cases, user, backend, settings):
+    """Elasticsearch is unreachable (nothing listens at its address): transitions still
+    commit, the outbox keeps them, and the index catches up when it is back."""
+    good = settings.ELASTICSEARCH_URL
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"  # discard port: connection refused
+    s.case_handle(case=cases["garbage"], actor=user("chuzhi_hws"), result="已清运")
+    s.case_accept(case=cases["vending"], actor=user("shouli01"))
+    assert outbox_drain(now=MONDAY_9AM) == 0
+    assert OutboxEntry.objects.count() == 2
+    settings.ELASTICSEARCH_URL = good
+    assert outbox_drain(now=MONDAY_9AM + dt.timedelta(minutes=11)) == 2
+    (row,) = search_status()
+    assert (row["indexed"], row["database"], row["pending"]) == (3, 3, 0)
+    statuses = {
+        h.fields["number"]: h.fields["status"]
+        for h in search_run(user=user("zhiban01"), index="cases").hits
+    }
+    assert statuses[cases["garbage"].number] == "handled"
+    assert statuses[cases["vending"].number] == "accepted"
