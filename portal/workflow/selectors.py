@@ -11,7 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from portal.accounts.models import User
-from portal.city.models import Department
+from portal.city.models import Category, Department, Street
 from portal.workflow.models import OPEN_STATUSES, Case, CaseRequest, Status
 from portal.workflow.sla import Light
 
@@ -168,3 +168,13 @@ def case_pending_request(*, case: Case) -> CaseRequest | None:
         .select_related("requested_by")
         .first()
     )
+
+
+def facet_names() -> dict[str, dict]:
+    """Display names of the values the case facets count (status codes, ids)."""
+    return {
+        "status": dict(Status.choices),
+        "category": dict(Category.objects.values_list("pk", "name")),
+        "street": dict(Street.objects.values_list("pk", "name")),
+        "department": dict(Department.objects.values_list("pk", "name")),
+    }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.case_new_view, name="case_new"),
     path("evaluation/", views.evaluation_view, name="evaluation"),
     path("inbox/", views.inbox_view, name="inbox"),
+    path("search/", views.case_search_view, name="case_search"),
     path("inbox/<int:step_id>/<str:verb>/", views.inbox_claim_view, name="inbox_claim"),
     path("<str:number>/", views.case_detail_view, name="case_detail"),
     path("<str:number>/<str:action>/", views.case_action_view, name="case_action"),

@@ -41,8 +41,10 @@ from portal.workflow.selectors import (
     case_may,
     case_pending_request,
     dispatch_suggestion,
+    facet_names,
 )
 from portal.workflow.sla import Light, light, remaining
+from search.selectors import search_run
 
 
 @dataclass(frozen=True)
@@ -341,3 +343,44 @@ def inbox_claim_view(request: HttpRequest, step_id: int, verb: str) -> HttpRespo
         response.status_code = 409
         return response
     return redirect("workflow:inbox")
+
+
+FACET_LABELS = {
+    "status": _("状态"),
+    "category": _("小类"),
+    "street": _("街道"),
+    "department": _("处置部门"),
+}
+
+
+@login_required
+def case_search_view(request: HttpRequest) -> HttpResponse:
+    """全文检索: cases the user may see, with facets and highlighted snippets."""
+    query = request.GET.get("q", "")
+    filters = {k: request.GET[k] for k in FACET_LABELS if request.GET.get(k)}
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    result = search_run(user=request.user, index="cases", query=query, filters=filters, page=page)
+    names = facet_names()
+    facets = [
+        (
+            key,
+            FACET_LABELS[key],
+            [(value, names[key].get(value, value), count) for value, count in rows],
+        )
+        for key, rows in result.facets.items()
+    ]
+    return render(
+        request,
+        "workflow/case_search.html",
+        {
+            "query": query,
+            "result": result,
+            "facets": facets,
+            "filters": filters,
+            "page": page,
+            "has_next": page * 20 < result.total,
+        },
+    )
