@@ -168,3 +168,30 @@ def test_real_outage_loses_nothing(cases, user, backend, settings):
     }
     assert statuses[cases["garbage"].number] == "handled"
     assert statuses[cases["vending"].number] == "accepted"
+
+
+def test_relevance_on_the_judged_queries(backend, user):
+    from search.relevance import judged_queries, relevance_measure
+
+    call_command("load_demo", cases=1500, quiet_accounts=True, stdout=io.StringIO())
+    assert len(judged_queries()) >= 40
+    measured = relevance_measure(user=user("zhiban01"))
+    weak = [row for row in measured["queries"] if row[2] < 0.8 or row[3] < 0.8]
+    assert measured["precision_at_k"] >= 0.95, weak
+    assert measured["recall"] >= 0.95, weak
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("backend", ["elasticsearch"], indirect=True)
+def test_elasticsearch_is_at_least_as_good_as_the_database(backend, user, settings):
+    from search.relevance import relevance_measure
+    from search.services import index_rebuild
+
+    call_command("load_demo", cases=1500, quiet_accounts=True, stdout=io.StringIO())
+    es = relevance_measure(user=user("zhiban01"))
+    es_url, settings.ELASTICSEARCH_URL = settings.ELASTICSEARCH_URL, ""
+    index_rebuild(index="cases")
+    db = relevance_measure(user=user("zhiban01"))
+    settings.ELASTICSEARCH_URL = es_url
+    assert es["precision_at_k"] >= db["precision_at_k"]
+    assert es["recall"] >= db["recall"]
