@@ -245,6 +245,7 @@ LOGGING = {
         # One line per task is noise at INFO; failures still log at WARNING and above.
         "django_tasks": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "elastic_transport": {"level": "WARNING"},
     },
 }
 
