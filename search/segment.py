@@ -2,6 +2,7 @@
 one-character queries. The city's own vocabulary (categories, streets, communities) is
 added to jieba's dictionary so 占道经营 or 井盖 stay whole."""
 
+import difflib
 import logging
 import re
 import threading
@@ -12,7 +13,7 @@ jieba.setLogLevel(logging.WARNING)
 CJK = re.compile(r"[\u3400-\u9fff]")
 WORD = re.compile(r"[\w\u3400-\u9fff]+")
 _ready = threading.Lock()
-_state = {"vocabulary": False}
+_state: dict = {"vocabulary": False, "terms": []}
 
 
 def _vocabulary() -> None:
@@ -31,6 +32,7 @@ def _vocabulary() -> None:
             for part in re.split(r"[（）()、，,\s]+", name):
                 if len(part) > 1:
                     jieba.add_word(part, freq=200000)
+                    _state["terms"].append(part)
         _state["vocabulary"] = True
 
 
@@ -50,3 +52,18 @@ def query_terms(query: str) -> tuple[list[str], list[str]]:
     terms = [w.lower() for w in jieba.cut(query) if WORD.fullmatch(w)]
     singles = [t for t in terms if len(t) == 1 and CJK.fullmatch(t)]
     return [t for t in terms if t not in singles], singles
+
+
+def suggestions(query: str, limit: int = 3) -> list[str]:
+    """ "Did you mean": the city's own terms closest to each query term (typos, near misses)."""
+    _vocabulary()
+    vocabulary = sorted(set(_state["terms"]))
+    out: list[str] = []
+    whole = "".join(query.split())
+    for term in [whole, *(t for group in query_terms(query) for t in group)]:
+        if term in vocabulary:
+            continue
+        for match in difflib.get_close_matches(term, vocabulary, n=limit, cutoff=0.5):
+            if match not in out:
+                out.append(match)
+    return out[:limit]

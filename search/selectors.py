@@ -1,5 +1,6 @@
 """The one search API: full text, filters, facets and pages, filtered by what the user may see."""
 
+from search import segment
 from search.backends.base import SearchResult
 from search.documents import document_type, user_tokens
 from search.services import search_backend
@@ -21,12 +22,16 @@ def search_run(
     doc_type = document_type(index)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    return search_backend().search(
+    query = query.strip()[:200]
+    result = search_backend().search(
         index=index,
-        query=query.strip()[:200],
+        query=query,
         tokens=user_tokens(user),
         filters=filters or {},
         facets=doc_type.facets,
         offset=(page - 1) * per_page,
         limit=per_page,
     )
+    if query and not result.total:
+        result.suggestions = segment.suggestions(query)
+    return result

@@ -21,6 +21,7 @@ class SearchResult:
     hits: list[Hit]
     total: int
     facets: dict[str, list[tuple[object, int]]] = field(default_factory=dict)
+    suggestions: list[str] = field(default_factory=list)
 
 
 class SearchBackend(ABC):

@@ -195,3 +195,10 @@ def test_elasticsearch_is_at_least_as_good_as_the_database(backend, user, settin
     settings.ELASTICSEARCH_URL = es_url
     assert es["precision_at_k"] >= db["precision_at_k"]
     assert es["recall"] >= db["recall"]
+
+
+def test_did_you_mean(cases, user):
+    result = search_run(user=user("zhiban01"), index="cases", query="井盖缺矢")  # a typo
+    assert result.total == 0
+    assert "井盖缺失" in result.suggestions
+    assert search_run(user=user("zhiban01"), index="cases", query="井盖").suggestions == []
