@@ -7,3 +7,10 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = _("门户网站")
+
+    def ready(self) -> None:
+        from portal import signals  # noqa: F401  (connects the page index receivers)
+        from portal.search import PageDocumentType
+        from search.documents import document_type_register
+
+        document_type_register(PageDocumentType())

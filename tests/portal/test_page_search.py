@@ -1,0 +1,27 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from portal.models import HomePage
+from search.selectors import search_run
+from search.services import index_rebuild, outbox_drain
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_pages_are_searchable_by_anyone():
+    index_rebuild(index="pages")
+    result = search_run(user=AnonymousUser(), index="pages", query="井盖")
+    assert [h.title for h in result.hits] == ["建邺数字城管"]
+    assert result.hits[0].url == "/"
+
+
+def test_publishing_and_unpublishing_update_the_index():
+    index_rebuild(index="pages")
+    home = HomePage.objects.get()
+    home.notice = "台风天气道路积水请绕行"
+    home.save_revision().publish()
+    outbox_drain()
+    assert search_run(user=AnonymousUser(), index="pages", query="台风").total == 1
+    home.unpublish()
+    outbox_drain()
+    assert search_run(user=AnonymousUser(), index="pages", query="井盖").total == 0
