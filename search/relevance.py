@@ -5,9 +5,12 @@ defined from the cases' structured facts (category, street), not from the text t
 sees, so the judgement does not depend on either backend.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
+
+from portal.city.calendar import SHANGHAI
 
 CATEGORY_QUERIES = [
     "上水井盖",
@@ -55,6 +58,12 @@ COMBINED_QUERIES = [
 ]
 
 
+DATED_QUERIES = [
+    ("2026年8月 暴露垃圾", "暴露垃圾", 2026, 8),
+    ("2026年9月 道路积水", "道路积水", 2026, 9),
+]
+
+
 @dataclass(frozen=True)
 class Judgement:
     query: str
@@ -62,8 +71,9 @@ class Judgement:
 
 
 def judged_queries() -> list[Judgement]:
-    """The 40 judged queries: relevant = the category is named (or contains, for 井盖) the
-    query's category word, and, for combined queries, the case lies in that street."""
+    """The 42 judged queries: relevant = the category is named (or contains, for 井盖) the
+    query's category word; for combined queries the case lies in that street; for dated
+    queries it was reported in that month."""
     judged = [Judgement(q, Q(category__name=q)) for q in CATEGORY_QUERIES]
     for query, category, street in COMBINED_QUERIES:
         # 井盖 names a family of classes (上水井盖, 污水井盖 …); the others name one class.
@@ -73,6 +83,11 @@ def judged_queries() -> list[Judgement]:
             else Q(category__name=category)
         )
         judged.append(Judgement(query, named & Q(street__name=street)))
+    for query, category, year, month in DATED_QUERIES:
+        start = dt.datetime(year, month, 1, tzinfo=SHANGHAI)
+        end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SHANGHAI)
+        dated = Q(category__name=category, reported_at__gte=start, reported_at__lt=end)
+        judged.append(Judgement(query, dated))
     return judged
 
 

@@ -2,6 +2,7 @@
 
 from search import segment
 from search.backends.base import SearchResult
+from search.dates import date_phrase_extract
 from search.documents import document_type, user_tokens
 from search.services import search_backend
 
@@ -18,14 +19,17 @@ def search_run(
     per_page: int = 20,
 ) -> SearchResult:
     """Search one index as `user`: results, the total and facet counts all respect the
-    user's access tokens, applied inside the query."""
+    user's access tokens, applied inside the query. A date phrase in the query (去年7月,
+    2026年3月, 上个月) narrows the documents' dates instead of being matched as text."""
     doc_type = document_type(index)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    query = query.strip()[:200]
+    query, dates = date_phrase_extract(query.strip()[:200])
     result = search_backend().search(
         index=index,
         query=query,
+        since=dates.since if dates else None,
+        until=dates.until if dates else None,
         tokens=user_tokens(user),
         filters=filters or {},
         facets=doc_type.facets,

@@ -1,5 +1,6 @@
 """The interface every search backend implements (database now, Elasticsearch next)."""
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ class SearchBackend(ABC):
         tokens: set[str],
         filters: dict,
         facets: Iterable[str],
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
         offset: int,
         limit: int,
     ) -> SearchResult: ...

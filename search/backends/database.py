@@ -66,8 +66,14 @@ class DatabaseBackend(SearchBackend):
     def count(self, index: str) -> int:
         return SearchEntry.objects.filter(index=index).count()
 
-    def _matching(self, index: str, query: str, tokens: set[str], filters: dict) -> QuerySet:
+    def _matching(
+        self, index: str, query: str, tokens: set[str], filters: dict, since, until
+    ) -> QuerySet:
         entries = SearchEntry.objects.filter(index=index)
+        if since is not None:
+            entries = entries.filter(sort_at__gte=since)
+        if until is not None:
+            entries = entries.filter(sort_at__lt=until)
         allowed = Q()
         for token in tokens:
             allowed |= Q(acl__contains=f" {token} ")
@@ -103,8 +109,10 @@ class DatabaseBackend(SearchBackend):
             params.append(" ".join(char_terms))
         return entries.extra(where=where, params=params)  # noqa: S610 (bound parameters)
 
-    def search(self, *, index, query, tokens, filters, facets, offset, limit) -> SearchResult:
-        entries = self._matching(index, query, tokens, filters)
+    def search(
+        self, *, index, query, tokens, filters, facets, offset, limit, since=None, until=None
+    ) -> SearchResult:
+        entries = self._matching(index, query, tokens, filters, since, until)
         total = entries.count()
         facet_counts = {}
         for name in facets:

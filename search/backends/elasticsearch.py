@@ -129,9 +129,18 @@ class ElasticsearchBackend(SearchBackend):
 
     # --- reads --------------------------------------------------------------------------
 
-    def search(self, *, index, query, tokens, filters, facets, offset, limit) -> SearchResult:
+    def search(
+        self, *, index, query, tokens, filters, facets, offset, limit, since=None, until=None
+    ) -> SearchResult:
         alias = self._ensure(index)
         s = Search(using=self.client, index=alias).filter("terms", acl=sorted(tokens))
+        if since is not None or until is not None:
+            bounds = {}
+            if since is not None:
+                bounds["gte"] = since.isoformat()
+            if until is not None:
+                bounds["lt"] = until.isoformat()
+            s = s.filter("range", sort_at=bounds)
         for name, value in filters.items():
             if value not in (None, ""):
                 s = s.filter("term", **{f"fields.{name}": value})

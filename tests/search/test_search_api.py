@@ -178,7 +178,7 @@ def test_relevance_on_the_judged_queries(backend, user):
     from search.relevance import judged_queries, relevance_measure
 
     call_command("load_demo", cases=1500, quiet_accounts=True, stdout=io.StringIO())
-    assert len(judged_queries()) >= 40
+    assert len(judged_queries()) >= 42
     measured = relevance_measure(user=user("zhiban01"))
     weak = [row for row in measured["queries"] if row[2] < 0.8 or row[3] < 0.8]
     assert measured["precision_at_k"] >= 0.95, weak
@@ -206,3 +206,12 @@ def test_did_you_mean(cases, user):
     assert result.total == 0
     assert "井盖缺失" in result.suggestions
     assert search_run(user=user("zhiban01"), index="cases", query="井盖").suggestions == []
+
+
+def test_date_phrase_narrows_to_the_month(cases, new_case, user):
+    july = new_case(description="应天大街七月暴露垃圾", at=MONDAY_9AM.replace(month=7, day=15))
+    outbox_drain()
+    july_hits = search_run(user=user("zhiban01"), index="cases", query="2026年7月 垃圾")
+    assert numbers(july_hits) == {july.number}
+    november = search_run(user=user("zhiban01"), index="cases", query="2026年11月 垃圾")
+    assert numbers(november) == {cases["garbage"].number}
