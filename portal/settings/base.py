@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "viewflow",
+    "viewflow.workflow",
     "guardian",
     "axes",
     "channels",

@@ -21,6 +21,7 @@ from portal.accounts.roles import department_group
 from portal.city.calendar import work_calendar
 from portal.city.demo import CaseDraft, case_drafts
 from portal.city.models import Category, Department, Grid
+from portal.workflow.flows import flow_attach
 from portal.workflow.models import (
     Case,
     CaseCounter,
@@ -397,6 +398,7 @@ def _write(simulator: Simulator, drafts: list[CaseDraft]) -> int:
                 grants.append(
                     CaseGroupObjectPermission(permission=handle, group=group, content_object=b.case)
                 )
+    flow_attach(cases=[b.case for b in built])
     CaseEvent.objects.bulk_create(events, batch_size=2000)
     CaseStep.objects.bulk_create(steps, batch_size=2000)
     CaseGroupObjectPermission.objects.bulk_create(grants, batch_size=2000)

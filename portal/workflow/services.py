@@ -25,6 +25,7 @@ from portal.accounts.roles import department_group
 from portal.city.calendar import working_time_between
 from portal.city.lookup import grid_locate
 from portal.city.models import Category, Component, Department, Grid
+from portal.workflow.flows import flow_advance, flow_start
 from portal.workflow.models import (
     OPEN_STATUSES,
     Case,
@@ -169,6 +170,7 @@ def _transition(
     _require_status(case, action, allowed, expected_version)
     yield case, _now(at)
     case.save()
+    flow_advance(case=case, actor=actor)
 
 
 def _next_number(day: dt.date) -> str:
@@ -239,6 +241,7 @@ def case_report(
     _record(case, action="report", actor=actor, to_status=Status.REPORTED, at=now, from_status="")
     _open_step(case, Step.ACCEPT, at=now)
     case.save()
+    flow_start(case=case)
     return case
 
 
@@ -276,6 +279,7 @@ def case_self_handle(
         case, action="self_handle", actor=actor, to_status=Status.CLOSED, at=now, comment=result
     )
     case.save()
+    flow_advance(case=case, actor=actor)
     return case
 
 
@@ -782,6 +786,7 @@ def case_request_decide(
             case, action=action, actor=actor, to_status=Status.CANCELLED, at=now, comment=comment
         )
     case.save()
+    flow_advance(case=case, actor=actor)
     return request
 
 

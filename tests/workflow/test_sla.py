@@ -100,3 +100,11 @@ def test_load_demo_cases_cover_every_outcome(capsys):
     assert CaseStep.objects.filter(finished_at__gt=F("deadline")).exists()  # some late steps
     call_command("load_demo", cases=1500, quiet_accounts=True)
     assert Case.objects.count() == 1500  # idempotent
+    # Every open demo case carries exactly one open task of its process.
+    from viewflow.workflow.models import Task
+
+    open_cases = Case.objects.filter(
+        status__in=["reported", "accepted", "filed", "dispatched", "handled", "checked"]
+    )
+    open_tasks = Task.objects.filter(flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"])
+    assert open_tasks.count() >= open_cases.count() > 0
