@@ -7,6 +7,7 @@ from search.documents import document_type, user_tokens
 from search.services import search_backend
 
 MAX_PER_PAGE = 100
+SORTS = ("newest", "oldest", "relevance")
 
 
 def search_run(
@@ -17,10 +18,12 @@ def search_run(
     filters: dict | None = None,
     page: int = 1,
     per_page: int = 20,
+    sort: str = "newest",
 ) -> SearchResult:
     """Search one index as `user`: results, the total and facet counts all respect the
     user's access tokens, applied inside the query. A date phrase in the query (去年7月,
-    2026年3月, 上个月) narrows the documents' dates instead of being matched as text."""
+    2026年3月, 上个月) narrows the documents' dates instead of being matched as text.
+    `sort` is newest (default), oldest or relevance."""
     doc_type = document_type(index)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
@@ -30,6 +33,7 @@ def search_run(
         query=query,
         since=dates.since if dates else None,
         until=dates.until if dates else None,
+        sort=sort if sort in SORTS else "newest",
         tokens=user_tokens(user),
         filters=filters or {},
         facets=doc_type.facets,

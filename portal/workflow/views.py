@@ -362,7 +362,10 @@ def case_search_view(request: HttpRequest) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    result = search_run(user=request.user, index="cases", query=query, filters=filters, page=page)
+    sort = request.GET.get("sort", "newest")
+    result = search_run(
+        user=request.user, index="cases", query=query, filters=filters, page=page, sort=sort
+    )
     names = facet_names()
     facets = [
         (
@@ -380,6 +383,7 @@ def case_search_view(request: HttpRequest) -> HttpResponse:
             "result": result,
             "facets": facets,
             "filters": filters,
+            "sort": sort,
             "page": page,
             "has_next": page * 20 < result.total,
         },

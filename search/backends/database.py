@@ -17,6 +17,34 @@ def _fts_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _fts_expression(word_terms: list[str], char_terms: list[str]) -> str:
+    return " AND ".join(
+        [f"words:{_fts_quote(t)}" for t in word_terms]
+        + [f"chars:{_fts_quote(t)}" for t in char_terms]
+    )
+
+
+def _by_relevance(entries: QuerySet, word_terms: list[str], char_terms: list[str]) -> QuerySet:
+    """Best matches first: FTS5's bm25 (lower is better) or PostgreSQL's ts_rank."""
+    if connection.vendor == "sqlite":
+        rank = (
+            "(SELECT bm25(search_fts) FROM search_fts "
+            "WHERE search_fts MATCH %s AND rowid = search_searchentry.id)"
+        )
+        entries = entries.extra(  # noqa: S610 (bound parameters)
+            select={"rank": rank}, select_params=[_fts_expression(word_terms, char_terms)]
+        )
+        return entries.order_by("rank", "-sort_at", "-id")
+    rank = (
+        "ts_rank(to_tsvector('simple', search_searchentry.words || ' ' "
+        "|| search_searchentry.chars), plainto_tsquery('simple', %s))"
+    )
+    entries = entries.extra(  # noqa: S610 (bound parameters)
+        select={"rank": rank}, select_params=[" ".join([*word_terms, *char_terms])]
+    )
+    return entries.order_by("-rank", "-sort_at", "-id")
+
+
 class DatabaseBackend(SearchBackend):
     def upsert(self, docs: Iterable[Doc]) -> None:
         with transaction.atomic():
@@ -85,10 +113,7 @@ class DatabaseBackend(SearchBackend):
         if not word_terms and not char_terms:
             return entries
         if connection.vendor == "sqlite":
-            expression = " AND ".join(
-                [f"words:{_fts_quote(t)}" for t in word_terms]
-                + [f"chars:{_fts_quote(t)}" for t in char_terms]
-            )
+            expression = _fts_expression(word_terms, char_terms)
             return entries.extra(
                 where=[
                     "search_searchentry.id IN "
@@ -110,7 +135,18 @@ class DatabaseBackend(SearchBackend):
         return entries.extra(where=where, params=params)  # noqa: S610 (bound parameters)
 
     def search(
-        self, *, index, query, tokens, filters, facets, offset, limit, since=None, until=None
+        self,
+        *,
+        index,
+        query,
+        tokens,
+        filters,
+        facets,
+        offset,
+        limit,
+        since=None,
+        until=None,
+        sort="newest",
     ) -> SearchResult:
         entries = self._matching(index, query, tokens, filters, since, until)
         total = entries.count()
@@ -118,9 +154,16 @@ class DatabaseBackend(SearchBackend):
         for name in facets:
             rows = entries.values(f"fields__{name}").annotate(n=Count("id")).order_by("-n")
             facet_counts[name] = [(row[f"fields__{name}"], row["n"]) for row in rows]
-        terms = [t for group in segment.query_terms(query) for t in group]
+        word_terms, char_terms = segment.query_terms(query)
+        if sort == "relevance" and (word_terms or char_terms):
+            ordered = _by_relevance(entries, word_terms, char_terms)
+        elif sort == "oldest":
+            ordered = entries.order_by("sort_at", "id")
+        else:
+            ordered = entries.order_by("-sort_at", "-id")
+        terms = [*word_terms, *char_terms]
         hits = [
             Hit(e.object_id, e.title, snippet(e.body, terms), e.url, e.fields)
-            for e in entries.order_by("-sort_at", "-id")[offset : offset + limit]
+            for e in ordered[offset : offset + limit]
         ]
         return SearchResult(hits=hits, total=total, facets=facet_counts)

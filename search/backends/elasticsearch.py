@@ -130,7 +130,18 @@ class ElasticsearchBackend(SearchBackend):
     # --- reads --------------------------------------------------------------------------
 
     def search(
-        self, *, index, query, tokens, filters, facets, offset, limit, since=None, until=None
+        self,
+        *,
+        index,
+        query,
+        tokens,
+        filters,
+        facets,
+        offset,
+        limit,
+        since=None,
+        until=None,
+        sort="newest",
     ) -> SearchResult:
         alias = self._ensure(index)
         s = Search(using=self.client, index=alias).filter("terms", acl=sorted(tokens))
@@ -153,7 +164,13 @@ class ElasticsearchBackend(SearchBackend):
             s = s.query(Q("bool", must=must))
         for name in facets:
             s.aggs.bucket(name, "terms", field=f"fields.{name}", size=200)
-        s = s.sort({"sort_at": {"order": "desc"}}, {"object_id": {"order": "desc"}})
+        newest = [{"sort_at": {"order": "desc"}}, {"object_id": {"order": "desc"}}]
+        if sort == "relevance" and must:
+            s = s.sort("_score", *newest)
+        elif sort == "oldest":
+            s = s.sort({"sort_at": {"order": "asc"}}, {"object_id": {"order": "asc"}})
+        else:
+            s = s.sort(*newest)
         s = s.extra(track_total_hits=True)[offset : offset + limit]
         response = s.execute()
         terms = [*word_terms, *char_terms]

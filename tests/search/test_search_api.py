@@ -215,3 +215,21 @@ def test_date_phrase_narrows_to_the_month(cases, new_case, user):
     assert numbers(july_hits) == {july.number}
     november = search_run(user=user("zhiban01"), index="cases", query="2026年11月 垃圾")
     assert numbers(november) == {cases["garbage"].number}
+
+
+def test_sort_orders(cases, new_case, user):
+    older = new_case(
+        category="上水井盖",
+        description="井盖破损，井盖松动，井盖缺角，井盖周边塌陷",
+        at=MONDAY_9AM.replace(month=10),
+    )
+    outbox_drain()
+    centre = user("zhiban01")
+    newest = search_run(user=centre, index="cases", query="井盖")
+    assert numbers(newest) == {cases["manhole"].number, older.number}
+    assert newest.hits[0].fields["number"] == cases["manhole"].number  # reported later
+    oldest = search_run(user=centre, index="cases", query="井盖", sort="oldest")
+    assert oldest.hits[0].fields["number"] == older.number
+    relevance = search_run(user=centre, index="cases", query="井盖", sort="relevance")
+    assert relevance.hits[0].fields["number"] == older.number  # four mentions beat one
+    assert search_run(user=centre, index="cases", query="井盖", sort="bogus").total == 2

@@ -28,3 +28,9 @@ def test_search_page_respects_permissions_and_escapes(client, login, new_case, u
     facet = client.get("/cases/search/?q=垃圾&status=reported").content.decode()
     assert other.number in facet and mine.number not in facet
     assert client.get("/cases/search/?q=垃圾&page=x").status_code == 200
+
+
+def test_search_page_sort_choice_is_kept(client, login):
+    login("zhiban01")
+    html = client.get("/cases/search/?q=垃圾&sort=relevance").content.decode()
+    assert '<option value="relevance" selected>' in html
