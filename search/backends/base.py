@@ -8,6 +8,28 @@ from dataclasses import dataclass, field
 from search.documents import Doc
 
 
+@dataclass(frozen=True)
+class SearchQuery:
+    """A parsed query, the same for every backend: jieba word terms, single-CJK-character
+    terms, the access tokens that may see a document, filters, date range, page, order."""
+
+    index: str
+    word_terms: tuple[str, ...]
+    char_terms: tuple[str, ...]
+    tokens: frozenset[str]
+    filters: dict
+    facets: tuple[str, ...]
+    offset: int
+    limit: int
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    sort: str = "newest"
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return (*self.word_terms, *self.char_terms)
+
+
 @dataclass
 class Hit:
     object_id: str
@@ -49,16 +71,4 @@ class SearchBackend(ABC):
     def count(self, index: str) -> int: ...
 
     @abstractmethod
-    def search(
-        self,
-        *,
-        index: str,
-        query: str,
-        tokens: set[str],
-        filters: dict,
-        facets: Iterable[str],
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
-        offset: int,
-        limit: int,
-    ) -> SearchResult: ...
+    def search(self, q: "SearchQuery") -> SearchResult: ...

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 
 from search import segment
-from search.backends.base import Hit, SearchBackend, SearchResult
+from search.backends.base import Hit, SearchBackend, SearchQuery, SearchResult
 from search.documents import Doc
 from search.highlight import snippet
 from search.models import SearchEntry
@@ -94,76 +94,54 @@ class DatabaseBackend(SearchBackend):
     def count(self, index: str) -> int:
         return SearchEntry.objects.filter(index=index).count()
 
-    def _matching(
-        self, index: str, query: str, tokens: set[str], filters: dict, since, until
-    ) -> QuerySet:
-        entries = SearchEntry.objects.filter(index=index)
-        if since is not None:
-            entries = entries.filter(sort_at__gte=since)
-        if until is not None:
-            entries = entries.filter(sort_at__lt=until)
+    def _matching(self, q: SearchQuery) -> QuerySet:
+        entries = SearchEntry.objects.filter(index=q.index)
+        if q.since is not None:
+            entries = entries.filter(sort_at__gte=q.since)
+        if q.until is not None:
+            entries = entries.filter(sort_at__lt=q.until)
         allowed = Q()
-        for token in tokens:
+        for token in q.tokens:
             allowed |= Q(acl__contains=f" {token} ")
         entries = entries.filter(allowed)
-        for name, value in filters.items():
+        for name, value in q.filters.items():
             if value not in (None, ""):
                 entries = entries.filter(**{f"fields__{name}": value})
-        word_terms, char_terms = segment.query_terms(query)
-        if not word_terms and not char_terms:
+        if not q.terms:
             return entries
         if connection.vendor == "sqlite":
-            expression = _fts_expression(word_terms, char_terms)
             return entries.extra(
                 where=[
                     "search_searchentry.id IN "
                     "(SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
                 ],
-                params=[expression],
+                params=[_fts_expression(q.word_terms, q.char_terms)],
             )
         where, params = [], []
-        if word_terms:
-            where.append(
-                "to_tsvector('simple', search_searchentry.words) @@ plainto_tsquery('simple', %s)"
-            )
-            params.append(" ".join(word_terms))
-        if char_terms:
-            where.append(
-                "to_tsvector('simple', search_searchentry.chars) @@ plainto_tsquery('simple', %s)"
-            )
-            params.append(" ".join(char_terms))
+        for column, terms in (("words", q.word_terms), ("chars", q.char_terms)):
+            if terms:
+                where.append(
+                    f"to_tsvector('simple', search_searchentry.{column}) "
+                    "@@ plainto_tsquery('simple', %s)"
+                )
+                params.append(" ".join(terms))
         return entries.extra(where=where, params=params)  # noqa: S610 (bound parameters)
 
-    def search(
-        self,
-        *,
-        index,
-        query,
-        tokens,
-        filters,
-        facets,
-        offset,
-        limit,
-        since=None,
-        until=None,
-        sort="newest",
-    ) -> SearchResult:
-        entries = self._matching(index, query, tokens, filters, since, until)
+    def search(self, q: SearchQuery) -> SearchResult:
+        entries = self._matching(q)
         total = entries.count()
         facet_counts = {}
-        for name in facets:
+        for name in q.facets:
             rows = entries.values(f"fields__{name}").annotate(n=Count("id")).order_by("-n")
             facet_counts[name] = [(row[f"fields__{name}"], row["n"]) for row in rows]
-        word_terms, char_terms = segment.query_terms(query)
-        if sort == "relevance" and (word_terms or char_terms):
-            ordered = _by_relevance(entries, word_terms, char_terms)
-        elif sort == "oldest":
+        if q.sort == "relevance" and q.terms:
+            ordered = _by_relevance(entries, q.word_terms, q.char_terms)
+        elif q.sort == "oldest":
             ordered = entries.order_by("sort_at", "id")
         else:
             ordered = entries.order_by("-sort_at", "-id")
-        terms = [*word_terms, *char_terms]
         hits = [
-            Hit(e.object_id, e.title, snippet(e.body, terms), e.url, e.fields)
-            for e in ordered[offset : offset + limit]
+            Hit(e.object_id, e.title, snippet(e.body, q.terms), e.url, e.fields)
+            for e in ordered[q.offset : q.offset + q.limit]
         ]
         return SearchResult(hits=hits, total=total, facets=facet_counts)

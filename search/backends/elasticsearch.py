@@ -17,7 +17,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 from elasticsearch.dsl import Date, Document, Keyword, Object, Q, Search, Text
 
 from search import segment
-from search.backends.base import Hit, SearchBackend, SearchResult
+from search.backends.base import Hit, SearchBackend, SearchQuery, SearchResult
 from search.documents import Doc
 from search.highlight import snippet
 
@@ -129,57 +129,42 @@ class ElasticsearchBackend(SearchBackend):
 
     # --- reads --------------------------------------------------------------------------
 
-    def search(
-        self,
-        *,
-        index,
-        query,
-        tokens,
-        filters,
-        facets,
-        offset,
-        limit,
-        since=None,
-        until=None,
-        sort="newest",
-    ) -> SearchResult:
-        alias = self._ensure(index)
-        s = Search(using=self.client, index=alias).filter("terms", acl=sorted(tokens))
-        if since is not None or until is not None:
+    def search(self, q: SearchQuery) -> SearchResult:
+        alias = self._ensure(q.index)
+        s = Search(using=self.client, index=alias).filter("terms", acl=sorted(q.tokens))
+        if q.since is not None or q.until is not None:
             bounds = {}
-            if since is not None:
-                bounds["gte"] = since.isoformat()
-            if until is not None:
-                bounds["lt"] = until.isoformat()
+            if q.since is not None:
+                bounds["gte"] = q.since.isoformat()
+            if q.until is not None:
+                bounds["lt"] = q.until.isoformat()
             s = s.filter("range", sort_at=bounds)
-        for name, value in filters.items():
+        for name, value in q.filters.items():
             if value not in (None, ""):
                 s = s.filter("term", **{f"fields.{name}": value})
-        word_terms, char_terms = segment.query_terms(query)
         must = []
-        if word_terms:
-            must.append(Q("match", words={"query": " ".join(word_terms), "operator": "and"}))
-        must += [Q("match_phrase", text=c) for c in char_terms]
+        if q.word_terms:
+            must.append(Q("match", words={"query": " ".join(q.word_terms), "operator": "and"}))
+        must += [Q("match_phrase", text=c) for c in q.char_terms]
         if must:
             s = s.query(Q("bool", must=must))
-        for name in facets:
+        for name in q.facets:
             s.aggs.bucket(name, "terms", field=f"fields.{name}", size=200)
         newest = [{"sort_at": {"order": "desc"}}, {"object_id": {"order": "desc"}}]
-        if sort == "relevance" and must:
+        if q.sort == "relevance" and must:
             s = s.sort("_score", *newest)
-        elif sort == "oldest":
+        elif q.sort == "oldest":
             s = s.sort({"sort_at": {"order": "asc"}}, {"object_id": {"order": "asc"}})
         else:
             s = s.sort(*newest)
-        s = s.extra(track_total_hits=True)[offset : offset + limit]
+        s = s.extra(track_total_hits=True)[q.offset : q.offset + q.limit]
         response = s.execute()
-        terms = [*word_terms, *char_terms]
         hits = [
-            Hit(h.object_id, h.title, snippet(h.body, terms), h.url, h.fields.to_dict())
+            Hit(h.object_id, h.title, snippet(h.body, q.terms), h.url, h.fields.to_dict())
             for h in response
         ]
         facet_counts = {
             name: [(b.key, b.doc_count) for b in response.aggregations[name].buckets]
-            for name in facets
+            for name in q.facets
         }
         return SearchResult(hits=hits, total=response.hits.total.value, facets=facet_counts)

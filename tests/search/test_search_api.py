@@ -233,3 +233,8 @@ def test_sort_orders(cases, new_case, user):
     relevance = search_run(user=centre, index="cases", query="井盖", sort="relevance")
     assert relevance.hits[0].fields["number"] == older.number  # four mentions beat one
     assert search_run(user=centre, index="cases", query="井盖", sort="bogus").total == 2
+
+
+def test_a_page_past_the_window_shows_the_last_page_inside_it(cases, user):
+    result = search_run(user=user("zhiban01"), index="cases", query="", page=999_999)
+    assert result.total == 3 and result.hits == []
