@@ -9,6 +9,11 @@ mobile_validator = RegexValidator(
 )
 
 
+def mask_phone(phone: str) -> str:
+    """A phone number with its middle hidden (138****9000), for roles without need-to-know."""
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
+
+
 class User(AbstractUser):
     """A staff member. Citizens do not need accounts: they track reports by number and code."""
 
@@ -38,7 +43,7 @@ class User(AbstractUser):
     @property
     def masked_phone(self) -> str:
         """Phone with the middle four digits hidden, as shown to roles without need-to-know."""
-        return f"{self.phone[:3]}****{self.phone[-4:]}" if len(self.phone) == 11 else ""
+        return mask_phone(self.phone)
 
 
 class AuditEvent(models.Model):

@@ -7,6 +7,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.accounts.models import mask_phone
 from portal.workflow.labels import EVENT_LABELS
 from portal.workflow.sla import Light
 
@@ -34,9 +35,7 @@ def json_attr(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@register.filter
-def masked_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
+register.filter("masked_phone", mask_phone)
 
 
 @register.filter
