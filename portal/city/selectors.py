@@ -4,13 +4,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from portal.city.geometry import CoverageReport, coverage_check, geometry_from_geojson
-from portal.city.models import Category, Community, Component, District, Grid, Module, Street
+from portal.city.models import Community, Component, District, Grid, Module, Street
 
 
 def grid_shapes() -> Iterator[tuple[Grid, BaseGeometry]]:
@@ -43,14 +43,6 @@ def coverage_report_list(*, district_code: str) -> list[CoverageReport]:
         parts = [(code, unary_union(geoms)) for code, geoms in sorted(groups.items())]
         reports.append(coverage_check(layer, boundary, parts))
     return reports
-
-
-def category_list(*, active_only: bool = True) -> QuerySet[Category]:
-    """Minor classes with their major class and scheme, ordered by kind and code."""
-    categories = Category.objects.select_related("major__scheme", "default_department")
-    if active_only:
-        categories = categories.filter(is_active=True, major__scheme__is_current=True)
-    return categories.prefetch_related("time_limits")
 
 
 def district_summary_get(*, district_code: str | None = None) -> dict:
