@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from portal.workflow.evaluation_export import (
 )
 from portal.workflow.inbox import ClaimConflict, inbox_list, step_claim, step_unclaim
 from portal.workflow.labels import ACTION_LABELS
-from portal.workflow.models import CaseAttachment, Source
+from portal.workflow.models import CaseAttachment, CaseStep, Source
 from portal.workflow.selectors import (
     case_actions,
     case_get,
@@ -337,6 +337,8 @@ def inbox_claim_view(request: HttpRequest, step_id: int, verb: str) -> HttpRespo
             messages.success(request, _("已退回待办池。"))
         else:
             return HttpResponse(_("未知的操作。"), status=404)
+    except CaseStep.DoesNotExist as exc:
+        raise Http404 from exc
     except ClaimConflict as exc:
         messages.error(request, str(exc))
         response = inbox_view(request)

@@ -67,3 +67,8 @@ def test_inbox_page_claim_and_conflict(client, login, new_case):
     assert response.status_code == 409 and "已被他人认领" in response.content.decode()
     login("chuzhi_hws")
     assert client.post(f"/cases/inbox/{step.pk}/claim/").status_code == 403
+
+
+def test_claiming_a_missing_step_is_a_404(client, login):
+    login("shouli01")
+    assert client.post("/cases/inbox/999999/claim/").status_code == 404
