@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, repeat: int, users: str, **options) -> None:
         backend = type(search_backend()).__name__
-        self.stdout.write(f"{backend}: {search_backend().count('cases')} documents")
+        self.stdout.write(f"{backend}：共 {search_backend().count('cases')} 条")
         for username in users.split(","):
             user = User.objects.get(username=username)
             timings = []
@@ -37,6 +37,6 @@ class Command(BaseCommand):
             timings.sort()
             p95 = timings[int(len(timings) * 0.95) - 1]
             self.stdout.write(
-                f"  {username}: {len(timings)} queries, p50 {statistics.median(timings):.1f} ms, "
-                f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms"
+                f"  {username}：查询 {len(timings)} 次，p50 {statistics.median(timings):.1f} 毫秒，"
+                f"p95 {p95:.1f} 毫秒，最长 {timings[-1]:.1f} 毫秒"
             )
