@@ -50,3 +50,10 @@ def test_unknown_page_is_a_404_not_a_500(client):
 
 def test_migrations_are_complete():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_nul_characters_are_refused_with_a_400(client):
+    response = client.get("/?q=%00")
+    assert response.status_code == 400
+    assert "非法字符" in response.content.decode()
+    assert client.get("/cases/%00/").status_code == 400
