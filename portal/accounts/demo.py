@@ -66,6 +66,8 @@ def demo_accounts() -> list[DemoAccount]:
     accounts = [
         DemoAccount("shouli01", _name(1), "acceptance_clerk", "ZHZX"),
         DemoAccount("shouli02", _name(2), "acceptance_clerk", "ZHZX"),
+        DemoAccount("rexian01", _name(12), "hotline_operator", "ZHZX"),
+        DemoAccount("rexian02", _name(13), "hotline_operator", "ZHZX"),
         DemoAccount("zhiban01", _name(3), "shift_leader", "ZHZX"),
         DemoAccount("zhiban02", _name(4), "shift_leader", "ZHZX"),
         DemoAccount("paiqian01", _name(5), "dispatcher", "ZHZX"),

@@ -50,7 +50,23 @@ STAFF_BASE = [ADMIN_ACCESS, *_view("city", CITY_MODELS)]
 
 ROLES: tuple[Role, ...] = (
     Role("supervisor", "监督员", [*STAFF_BASE, "workflow.report_case"]),
-    Role("acceptance_clerk", "受理员", [*STAFF_BASE, "workflow.view_case", "workflow.accept_case"]),
+    Role(
+        "acceptance_clerk",
+        "受理员",
+        [
+            *STAFF_BASE,
+            "workflow.view_case",
+            "workflow.accept_case",
+            "citizen.view_reporter",
+            "citizen.moderate_report",
+        ],
+    ),
+    # Takes phone reports (特服号, 12345) and calls reporters back after closure (回访).
+    Role(
+        "hotline_operator",
+        "热线接线员",
+        [*STAFF_BASE, "workflow.view_case", "citizen.take_hotline", "citizen.view_reporter"],
+    ),
     Role(
         "shift_leader",
         "值班长",
@@ -83,7 +99,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "system_admin",
         "系统管理员",
-        [ADMIN_ACCESS, *_manage("city", CITY_MODELS)],
+        [
+            ADMIN_ACCESS,
+            *_manage("city", CITY_MODELS),
+            "citizen.add_apiclient",
+            "citizen.change_apiclient",
+            "citizen.view_apiclient",
+        ],
     ),
     Role(
         "security_admin",

@@ -222,6 +222,8 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
+# Originals of uploads (photos with their EXIF, videos): never served by URL.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Wagtail ------------------------------------------------------------------------
@@ -272,3 +274,12 @@ NOTIFICATION_CHANNELS = env.list(
 # test runs); replicas per index (0 on a single node).
 SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="portal-")
 SEARCH_REPLICAS = env.int("SEARCH_REPLICAS", default=0)
+
+# --- Citizen services ---------------------------------------------------------------
+# When a reporter's rating reopens the case for review: which verdicts, within how many
+# days of closing, and how many times at most per case.
+CITIZEN_REOPEN = {
+    "on": env.list("CITIZEN_REOPEN_ON", default=["unsatisfied"]),
+    "within_days": env.int("CITIZEN_REOPEN_WITHIN_DAYS", default=15),
+    "max_times": env.int("CITIZEN_REOPEN_MAX_TIMES", default=1),
+}

@@ -18,6 +18,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "test-media")
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "test-private")
 TEMPLATES[0]["OPTIONS"]["debug"] = True
 # Serve static files from the finders (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True

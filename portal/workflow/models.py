@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal.city.models import Category, Component, Department, Grid, Module, Street, Urgency
+from portal.storage import private_storage
 
 
 class Source(models.TextChoices):
@@ -343,7 +344,14 @@ class CaseAttachment(models.Model):
         CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
     )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/")
+    # The original as uploaded (EXIF and all): private storage, served to staff only.
+    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/", storage=private_storage)
+    # A re-encoded copy with every metadata block stripped, made by the worker: the only
+    # version the public ever sees.
+    public_file = models.FileField(
+        _("公开副本"), upload_to="public/%Y/%m/", blank=True, max_length=200
+    )
+    hidden = models.BooleanField(_("已隐藏"), default=False)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

@@ -25,7 +25,7 @@ from portal.accounts.roles import department_group
 from portal.city.calendar import working_time_between
 from portal.city.lookup import grid_locate
 from portal.city.models import Category, Component, Department, Grid
-from portal.workflow.flows import flow_advance, flow_start
+from portal.workflow.flows import flow_advance, flow_attach, flow_start
 from portal.workflow.models import (
     OPEN_STATUSES,
     Case,
@@ -39,6 +39,7 @@ from portal.workflow.models import (
     Step,
 )
 from portal.workflow.search import INDEX as CASE_INDEX
+from portal.workflow.signals import case_event_recorded
 from portal.workflow.sla import Limit, clock_start, handling_limit, step_limit
 from search.services import outbox_enqueue
 
@@ -103,7 +104,7 @@ def _record(
     case.version += 1
     # Every change of a case passes here: queue its search entry in the same transaction.
     outbox_enqueue(index=CASE_INDEX, object_id=case.pk)
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         seq=case.version,
         action=action,
@@ -114,6 +115,8 @@ def _record(
         data=data or {},
         at=at,
     )
+    case_event_recorded.send(sender=Case, case=case, event=event)
+    return event
 
 
 def _finish_steps(
@@ -910,4 +913,28 @@ def case_rate(
         data={"satisfaction": satisfaction},
     )
     case.save()
+    return case
+
+
+@transaction.atomic
+def case_reopen(
+    *,
+    case: Case | int,
+    reason: str,
+    actor: User | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Reopen a closed case for review (e.g. the reporter was not satisfied): it goes back
+    to the shift leader, who files it again for dispatch or cancels it with a reason."""
+    case = _lock(case)
+    if case.status != Status.CLOSED:
+        raise TransitionConflict(case, "reopen")
+    now = _now(at)
+    case.closed_at = None
+    case.satisfaction = ""
+    _record(case, action="reopen", actor=actor, to_status=Status.ACCEPTED, at=now, comment=reason)
+    _open_step(case, Step.FILE, at=now)
+    case.save()
+    # The closed case's process has ended; the review runs in a new one from filing on.
+    flow_attach(cases=[case])
     return case
