@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("cases/", include("portal.workflow.urls")),
     path("documents/", include(wagtaildocs_urls)),
+    path("open311/v2/", include("portal.citizen.open311_urls")),
+    path("", include("portal.citizen.urls")),
 ]
 
 if settings.DEBUG:

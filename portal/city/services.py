@@ -92,6 +92,7 @@ def taxonomy_load(*, path: Path | None = None) -> int:
                     "closing_criterion": minor["closing"],
                     "default_department": departments.get(minor["department"]),
                     "is_emergency": minor.get("emergency", False),
+                    "public_notice": minor.get("notice", ""),
                 },
             )
             for urgency, limit in minor["limits"].items():

@@ -102,6 +102,7 @@ class CategoryViewSet(SnippetViewSet):
         FieldPanel("closing_criterion"),
         FieldPanel("default_department"),
         FieldPanel("is_emergency"),
+        FieldPanel("public_notice"),
         FieldPanel("is_active"),
         InlinePanel("time_limits", label=_("处置时限"), min_num=1, max_num=2),
     ]
