@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from portal.city.models import Category, Department
 from portal.citizen.services import report_submit
+from portal.city.models import Category, Department
 from portal.workflow import services as s
 
 REPORTER = {"name": "张三丰", "phone": "13812349000", "email": "zhang@example.com"}
