@@ -283,3 +283,31 @@ CITIZEN_REOPEN = {
     "within_days": env.int("CITIZEN_REOPEN_WITHIN_DAYS", default=15),
     "max_times": env.int("CITIZEN_REOPEN_MAX_TIMES", default=1),
 }
+
+# Notifications to reporters (portal/citizen/notify.py): e-mail through EMAIL_BACKEND (SMTP
+# in production; the console in the embedded default) and the SMS gateway's stand-in.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="建邺数字城管 <noreply@jianye.example>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+CITIZEN_NOTIFICATION_CHANNELS = env.list(
+    "CITIZEN_NOTIFICATION_CHANNELS",
+    default=["portal.citizen.notify.EmailChannel", "portal.citizen.notify.ConsoleSmsChannel"],
+)
+# Abuse protection of the public forms (portal/citizen/throttle.py): "count/seconds" per
+# client address (per phone number for submit_phone), each overridable from the environment.
+CITIZEN_RATE_LIMITS = {
+    "submit": env("CITIZEN_LIMIT_SUBMIT", default="10/3600"),
+    "submit_phone": env("CITIZEN_LIMIT_SUBMIT_PHONE", default="5/3600"),
+    "lookup": env("CITIZEN_LIMIT_LOOKUP", default="30/600"),
+    "lookup_failures": env("CITIZEN_LIMIT_LOOKUP_FAILURES", default="10/600"),
+}
+# After this many submissions from one address within the "submit" window, the report form
+# asks an arithmetic question first.
+CITIZEN_CHALLENGE_AFTER = env.int("CITIZEN_CHALLENGE_AFTER", default=3)
