@@ -6,6 +6,7 @@ exact point, which could identify a home.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db import models
@@ -15,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.citizen.models import PublicReport
-from portal.city.models import Street
+from portal.citizen.services import normalise_code, report_reveal_check
+from portal.city.models import Department, Street
 from portal.workflow.models import Case, CaseAttachment, Status
 
 PUBLIC_DAYS = 90
@@ -167,3 +169,97 @@ def report_public_feed(
     if street is not None:
         reports = reports.filter(case__street=street)
     return list(_public_rows(reports)[:limit])
+
+
+# --- the reporter's own view: tracking by number and code ----------------------------------
+# What a reporter may see of their case: only steps the public should know, in words meant
+# for the public; never who did it (except which department handles it), never internal
+# comments. The reasons the centre writes for the reporter (不予受理理由) are the exception:
+# they are addressed to them.
+
+# Event action -> the public's words for it.
+PUBLIC_STEPS = {
+    "report": _("已提交"),
+    "accept": _("已受理"),
+    "self_handle": _("已由监督员当场处置"),
+    "decline": _("不予受理"),
+    "merge": _("已与同一问题的其他举报合并办理"),
+    "file": _("已立案"),
+    "dispatch": _("已派遣至处置部门"),
+    "approve_return": _("重新派遣中"),
+    "handle": _("处置部门已处置完毕"),
+    "rework": _("现场核查未通过，退回返工"),
+    "check": _("现场核查通过"),
+    "approve_defer": _("暂缓办理"),
+    "approve_hang": _("列入挂账办理"),
+    "resume": _("恢复办理"),
+    "approve_cancel": _("已撤销"),
+    "close": _("已结案"),
+    "rate": _("举报人已评价"),
+    "reopen": _("因举报人不满意，重新办理"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    label: str
+    detail: str = ""
+
+
+def report_timeline(*, report: PublicReport) -> list[TimelineEntry]:
+    """The public-safe history of the reporter's case, oldest first."""
+    entries = []
+    events = list(report.case.events.order_by("seq"))
+    codes = {e.data.get("department") for e in events if e.action == "dispatch"}
+    departments = dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
+    for event in events:
+        label = PUBLIC_STEPS.get(event.action)
+        if label is None:
+            continue
+        detail = ""
+        if event.action == "dispatch":
+            detail = departments.get(event.data.get("department"), "")
+        elif event.action == "decline":
+            detail = report.case.decline_reason
+        entries.append(TimelineEntry(at=event.at, label=str(label), detail=detail))
+    return entries
+
+
+def report_photos(*, report: PublicReport) -> dict[str, list[CaseAttachment]]:
+    """Public copies of the case's photos, before and after handling (hidden ones left out)."""
+    photos: dict[str, list[CaseAttachment]] = {"before": [], "after": []}
+    for attachment in report.case.attachments.filter(hidden=False).exclude(public_file=""):
+        key = "before" if attachment.kind == CaseAttachment.Kind.BEFORE else "after"
+        photos[key].append(attachment)
+    return photos
+
+
+def report_expected_at(*, report: PublicReport) -> dt.datetime | None:
+    """When the reporter may expect the current stage to be done: the department's
+    handling deadline once dispatched, otherwise the current step's deadline."""
+    case = report.case
+    if case.status in (Status.DISPATCHED, Status.RETURN_REQUESTED, Status.HANDLED, Status.CHECKED):
+        return case.handling_deadline or case.step_deadline
+    return case.step_deadline
+
+
+def report_track_get(*, number: str, code: str) -> PublicReport | None:
+    """The report with this tracking number, if the code matches; None for any mismatch
+    (the caller cannot tell a wrong number from a wrong code)."""
+    report = (
+        PublicReport.objects.select_related(
+            "case__category__major", "case__department", "case__street"
+        )
+        .filter(tracking_number=normalise_code(number))
+        .first()
+    )
+    if report is None or not report_reveal_check(report=report, code=code):
+        return None
+    return report
+
+
+def report_can_rate(*, report: PublicReport) -> bool:
+    """May the reporter rate now? Once per closure (a reopened case may be rated again)."""
+    case = report.case
+    return case.status == Status.CLOSED and not case.satisfaction

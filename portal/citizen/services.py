@@ -19,7 +19,7 @@ from portal.accounts.models import User
 from portal.citizen.models import ApiClient, Channel, Moderation, PublicReport, Rating
 from portal.city.models import Category
 from portal.workflow.attachments import attachment_store, uploads_validate
-from portal.workflow.models import Case, CaseAttachment, Satisfaction, Source, Status
+from portal.workflow.models import Case, CaseAttachment, Satisfaction, Source
 from portal.workflow.services import case_rate, case_reopen, case_report
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a number is read out on
@@ -195,11 +195,6 @@ def report_rate(
             at=now,
         )
     return rating
-
-
-def report_can_rate(*, report: PublicReport) -> bool:
-    case = report.case
-    return case.status == Status.CLOSED and not case.satisfaction
 
 
 @transaction.atomic

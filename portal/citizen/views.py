@@ -22,18 +22,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.accounts.models import mask_phone
 from portal.citizen import forms as f
 from portal.citizen.models import Channel, PublicReport, Rating
-from portal.citizen.services import (
+from portal.citizen.selectors import (
+    public_status,
     report_can_rate,
+    report_expected_at,
+    report_photos,
+    report_timeline,
+    report_track_get,
+)
+from portal.citizen.services import (
     report_moderate,
     report_rate,
     report_submit,
-)
-from portal.citizen.tracking import (
-    report_expected_at,
-    report_photos,
-    report_status_label,
-    report_timeline,
-    report_track_get,
 )
 from portal.city.models import Category, Community, Grid, Street
 from portal.workflow.models import OPEN_STATUSES, Case, CaseAttachment, Status
@@ -130,7 +130,7 @@ def _track_context(report: PublicReport) -> dict:
     return {
         "report": report,
         "case": report.case,
-        "status_label": report_status_label(report=report),
+        "status_label": public_status(report.case).label,
         "timeline": report_timeline(report=report),
         "photos": report_photos(report=report),
         "expected_at": report_expected_at(report=report),
