@@ -311,3 +311,7 @@ CITIZEN_RATE_LIMITS = {
 # After this many submissions from one address within the "submit" window, the report form
 # asks an arithmetic question first.
 CITIZEN_CHALLENGE_AFTER = env.int("CITIZEN_CHALLENGE_AFTER", default=3)
+
+# Open311 GeoReport v2 (portal/citizen/open311): the one jurisdiction this endpoint serves;
+# requests naming another get a 404.
+OPEN311_JURISDICTION = env("OPEN311_JURISDICTION", default="jianye.nanjing.gov.cn")
