@@ -26,6 +26,7 @@ from django.utils.translation import override
 
 from portal.accounts.models import mask_phone
 from portal.citizen.models import PublicReport
+from portal.citizen.selectors import public_status
 from portal.city.models import Department
 from portal.workflow.models import Case, CaseEvent, Source, Status
 
@@ -50,9 +51,9 @@ def _subjects() -> dict[str, str]:
         "handle": _("您的举报 %(n)s 已处置完毕，等待核查"),
         "check": _("您的举报 %(n)s 已通过现场核查"),
         "close": _("您的举报 %(n)s 已办结"),
-        "decline": _("您的举报 %(n)s 不予立案"),
+        "decline": _("您的举报 %(n)s 不予受理"),
         "merge": _("您的举报 %(n)s 已与同一问题的案件合并办理"),
-        "approve_cancel": _("您的举报 %(n)s 已作废"),
+        "approve_cancel": _("您的举报 %(n)s 已撤销"),
         "reopen": _("您的举报 %(n)s 已重新办理"),
     }
 
@@ -138,11 +139,12 @@ def message_compose(*, report: PublicReport, event: CaseEvent) -> ReporterMessag
     department_name = department.name if department else _("处置部门")
     number = report.tracking_number
     subject = _subjects()[event.action] % {"n": number, "d": department_name}
-    status = Status(event.to_status).label
+    # In the words of the tracking page the message links to.
+    status = public_status(case).label
     lines = [
         _("您好！"),
         "",
-        subject + _("。"),
+        _("%(s)s。") % {"s": subject},
         "",
         _("查询编号：%(n)s") % {"n": number},
         _("当前状态：%(s)s") % {"s": status},
@@ -155,7 +157,7 @@ def message_compose(*, report: PublicReport, event: CaseEvent) -> ReporterMessag
             lines.append(_("预计完成时间：%(t)s") % {"t": expected})
     if event.action == "decline" and case.decline_reason:
         # The reason for declining is written for the reporter (see case_decline).
-        lines.append(_("不予立案理由：%(r)s") % {"r": case.decline_reason})
+        lines.append(_("不予受理理由：%(r)s") % {"r": case.decline_reason})
     lines += [
         "",
         _("查看办理进度：%(u)s") % {"u": track_url(report)},

@@ -169,10 +169,10 @@ def test_the_whole_loop_mails_each_public_step_in_chinese(
         assert link in body
         assert receipt.code not in body
         assert SECRET_COMMENT not in body
-    assert "当前状态：待立案" in bodies[0]
-    assert "当前状态：已结案" in bodies[-1]
+    assert "当前状态：已受理" in bodies[0]
+    assert "当前状态：已办结" in bodies[-1]
     dispatched = bodies[2]
-    assert "当前状态：处置中" in dispatched
+    assert "当前状态：处理中" in dispatched
     assert f"处置部门：{HWS_NAME}" in dispatched
     # 暴露垃圾: 4 working hours from 09:30 Monday → 15:00 the same day.
     assert "预计完成时间：2026-11-23 15:00" in dispatched
@@ -185,10 +185,10 @@ def test_decline_tells_the_reason_written_for_the_reporter(
     receipt = submit(email="b@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         s.case_decline(case=receipt.case, actor=user("shouli01"), reason="不属于城管受理范围")
-    assert smtp.subjects() == [f"您的举报 {receipt.tracking_number} 不予立案"]
+    assert smtp.subjects() == [f"您的举报 {receipt.tracking_number} 不予受理"]
     body = smtp.bodies()[0]
-    assert "不予立案理由：不属于城管受理范围" in body
-    assert "当前状态：不予立案" in body
+    assert "不予受理理由：不属于城管受理范围" in body
+    assert "当前状态：不予受理" in body
 
 
 def test_no_mail_without_an_address_but_the_sms_stand_in_logs_a_masked_phone(
@@ -284,7 +284,7 @@ def test_a_failed_check_tells_the_department_works_again(
         s.case_check(case=case, actor=grid.supervisor, passed=False, comment=SECRET_COMMENT)
     number = receipt.tracking_number
     assert smtp.subjects() == [f"您的举报 {number} 核查未通过，已由 {HWS_NAME} 重新处置"]
-    assert "当前状态：处置中" in smtp.bodies()[0]
+    assert "当前状态：处理中" in smtp.bodies()[0]
     assert SECRET_COMMENT not in smtp.bodies()[0]
 
 
@@ -298,7 +298,7 @@ def test_an_unsatisfied_rating_reopens_and_tells_so_but_the_rating_itself_does_n
     with django_capture_on_commit_callbacks(execute=True):
         report_rate(report=receipt.report, satisfaction="unsatisfied", comment=SECRET_COMMENT)
     assert smtp.subjects() == [f"您的举报 {receipt.tracking_number} 已重新办理"]
-    assert "当前状态：待立案" in smtp.bodies()[0]
+    assert "当前状态：已受理" in smtp.bodies()[0]
     assert SECRET_COMMENT not in smtp.bodies()[0]
 
 
