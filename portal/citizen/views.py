@@ -35,6 +35,13 @@ from portal.citizen.services import (
     report_rate,
     report_submit,
 )
+from portal.citizen.throttle import (
+    challenge_attach,
+    failure_record,
+    failures_limited,
+    phone_key,
+    rate_limited,
+)
 from portal.city.models import Category, Community, Grid, Street
 from portal.workflow.models import OPEN_STATUSES, Case, CaseAttachment, Status
 from portal.workflow.services import TransitionConflict
@@ -86,9 +93,13 @@ def _category_notices() -> dict[str, str]:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("submit")
+@rate_limited("submit_phone", key=phone_key)
 def report_new_view(request: HttpRequest) -> HttpResponse:
-    """The public report page (mobile first)."""
+    """The public report page (mobile first). Submissions are limited per address and per
+    phone; after a few from one address, a question must be answered first."""
     form = f.ReportForm(request.POST or None, request.FILES or None)
+    challenge_attach(form, request)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -141,6 +152,8 @@ def _track_context(report: PublicReport) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("lookup")
+@failures_limited("lookup_failures")
 def report_track_view(request: HttpRequest) -> HttpResponse:
     """Look a report up by tracking number and query code; show its public timeline."""
     if request.method == "GET":
@@ -153,6 +166,7 @@ def report_track_view(request: HttpRequest) -> HttpResponse:
             number=form.cleaned_data["number"], code=form.cleaned_data["code"]
         )
         if report is None:
+            failure_record(request, "lookup_failures")
             form.add_error(None, _("查询编号或查询码不正确。"))
     if report is None:
         return render(request, "citizen/report_track.html", {"form": form}, status=404)

@@ -1,6 +1,8 @@
 """The citizen pages over HTTP: report, receipt, tracking, rating; hotline, callback and
 moderation for staff — each protected page also refuses the wrong role."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -207,3 +209,68 @@ def test_moderation_hides_and_redacts_with_audit_and_refuses_others(client, logi
     assert response.status_code == 302
     html = client.get(url).content.decode()
     assert "重复举报" in html and "含个人信息" in html and "路口垃圾" in html
+
+
+def test_guessing_numbers_and_codes_finds_nothing_and_is_rate_limited(client, submit, settings):
+    settings.CITIZEN_RATE_LIMITS = {**settings.CITIZEN_RATE_LIMITS, "lookup_failures": "10/600"}
+    receipt = submit()
+    statuses = []
+    for n in range(12):
+        guess = f"JY{n:010d}"
+        statuses.append(track(client, guess, "ABCDEF").status_code)
+    assert statuses[:10] == [404] * 10 and statuses[10:] == [429, 429]
+    # Locked out now, even with the right number and code; other addresses are not.
+    blocked = track(client, receipt.tracking_number, receipt.code)
+    assert blocked.status_code == 429 and "Retry-After" in blocked
+    assert "请" in blocked.content.decode() and "应天大街" not in blocked.content.decode()
+    other = client.post(
+        "/report/track/",
+        {"number": receipt.tracking_number, "code": receipt.code},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    assert other.status_code == 200
+
+
+def test_a_wrong_code_for_a_real_number_counts_as_a_failure(client, submit, settings):
+    settings.CITIZEN_RATE_LIMITS = {**settings.CITIZEN_RATE_LIMITS, "lookup_failures": "3/600"}
+    receipt = submit()
+    codes = ["AAAAAA", "BBBBBB", "CCCCCC"]
+    assert [track(client, receipt.tracking_number, c).status_code for c in codes] == [404] * 3
+    assert track(client, receipt.tracking_number, receipt.code).status_code == 429
+
+
+def test_repeated_submissions_must_answer_a_question_then_are_refused(client, grid, settings):
+    settings.CITIZEN_CHALLENGE_AFTER = 2
+    settings.CITIZEN_RATE_LIMITS = {**settings.CITIZEN_RATE_LIMITS, "submit": "4/3600"}
+    for n in range(2):
+        response = client.post("/report/", form_data(grid, phone=f"1391234567{n}"))
+        assert response.status_code == 302
+    # The third from this address needs the answer: without it, nothing is saved.
+    response = client.post("/report/", form_data(grid, phone="13912345672"))
+    html = response.content.decode()
+    assert response.status_code == 400 and "安全验证" in html and "为防止滥用" in html
+    assert Case.objects.count() == 2
+    page = client.get("/report/")
+    form = page.context["form"]
+    challenge = form.fields["challenge"].challenge
+    question = challenge.question
+    a, b = [int(x) for x in re.findall(r"\d+", question)[:2]]
+    answer = a + b if "加" in question else a - b
+    data = form_data(grid, phone="13912345673")
+    data.update({"challenge_0": challenge.token, "challenge_1": str(answer)})
+    assert client.post("/report/", data).status_code == 302
+    assert Case.objects.count() == 3
+    # Past the limit: a 429 page, nothing saved.
+    response = client.post("/report/", form_data(grid, phone="13912345674"))
+    assert response.status_code == 429 and Case.objects.count() == 3
+
+
+def test_one_phone_number_is_limited_across_addresses(client, grid, settings):
+    settings.CITIZEN_CHALLENGE_AFTER = 100
+    settings.CITIZEN_RATE_LIMITS = {**settings.CITIZEN_RATE_LIMITS, "submit_phone": "2/3600"}
+    codes = [
+        client.post("/report/", form_data(grid), REMOTE_ADDR=f"10.0.0.{n}").status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    assert Case.objects.count() == 2
