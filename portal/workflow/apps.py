@@ -14,3 +14,8 @@ class WorkflowConfig(AppConfig):
         from search.documents import document_type_register
 
         document_type_register(CaseDocumentType())
+
+        from portal.workflow.dashboard import on_case_event
+        from portal.workflow.signals import case_event_recorded
+
+        case_event_recorded.connect(on_case_event, dispatch_uid="workflow.dashboard")

@@ -365,3 +365,100 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class EmergencyPlan(models.Model):
+    """应急预案 of one emergency category: who is called at once and how fast they must respond."""
+
+    category = models.OneToOneField(
+        Category,
+        on_delete=models.CASCADE,
+        related_name="emergency_plan",
+        limit_choices_to={"is_emergency": True},
+        verbose_name=_("案件小类"),
+    )
+    name = models.CharField(_("预案名称"), max_length=100)
+    response_minutes = models.PositiveIntegerField(_("响应时限（分钟）"), default=30)
+    # Named people are always called (e.g. the leader in charge); roles are called through
+    # the duty roster: their members on duty now, or all of them if none is on duty.
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("呼叫人员")
+    )
+    groups = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="+", verbose_name=_("呼叫角色")
+    )
+    instructions = models.TextField(_("处置要点"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("应急预案")
+        verbose_name_plural = _("应急预案")
+        ordering = ["category__code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DutyShift(models.Model):
+    """One person's turn on the duty roster (值班表)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="duty_shifts",
+        verbose_name=_("值班人员"),
+    )
+    starts_at = models.DateTimeField(_("开始时间"), db_index=True)
+    ends_at = models.DateTimeField(_("结束时间"), db_index=True)
+    note = models.CharField(_("备注"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("值班安排")
+        verbose_name_plural = _("值班安排")
+        ordering = ["starts_at", "user"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="duty_shift_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class EmergencyAlarm(models.Model):
+    """The alarm an emergency case raised: whom it called, by when they must respond, who did."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="emergency_alarm", verbose_name=_("案件")
+    )
+    plan = models.ForeignKey(
+        EmergencyPlan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alarms",
+        verbose_name=_("应急预案"),
+    )
+    raised_at = models.DateTimeField(_("报警时间"), db_index=True)
+    respond_by = models.DateTimeField(_("响应期限"))
+    called = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("已通知人员")
+    )
+    acknowledged_at = models.DateTimeField(_("响应时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("响应人"),
+    )
+
+    class Meta:
+        verbose_name = _("应急报警")
+        verbose_name_plural = _("应急报警")
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.raised_at:%Y-%m-%d %H:%M}"
