@@ -14,11 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.workflow import evaluation as ev
 from portal.workflow import forms as f
@@ -44,6 +44,7 @@ from portal.workflow.selectors import (
     facet_names,
 )
 from portal.workflow.sla import Light, light, remaining
+from portal.workflow.uploads import limit_uploads, upload_errors_add
 from search.selectors import search_run
 
 
@@ -143,6 +144,7 @@ def case_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "workflow/case_detail.html", _detail_context(request, case))
 
 
+@limit_uploads
 @login_required
 @require_POST
 def case_action_view(request: HttpRequest, number: str, action: str) -> HttpResponse:
@@ -159,6 +161,7 @@ def case_action_view(request: HttpRequest, number: str, action: str) -> HttpResp
         return _rerender(request, case, None, None, status=409)
     spec = ACTION_SPECS[action]
     form = spec.form(request.POST, request.FILES)
+    upload_errors_add(request, form)
     if not form.is_valid():
         return _rerender(request, case, action, form, status=400)
     data = form.cleaned_data
@@ -218,13 +221,18 @@ def _rerender(request, case, action, form, status: int) -> HttpResponse:
     return render(request, "workflow/case_detail.html", context, status=status)
 
 
+@limit_uploads
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new_view(request: HttpRequest) -> HttpResponse:
     """A supervisor's report from the field (phone screen, photo from the camera)."""
     if not request.user.has_perm("workflow.report_case"):
         raise PermissionDenied
-    form = f.ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form = f.ReportForm(request.POST, request.FILES)
+        upload_errors_add(request, form)
+    else:
+        form = f.ReportForm()
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -265,6 +273,56 @@ def case_new_view(request: HttpRequest) -> HttpResponse:
             return redirect("workflow:case_detail", number=case.number)
     status = 400 if request.method == "POST" else 200
     return render(request, "workflow/case_new.html", {"form": form}, status=status)
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """The one range of a `Range: bytes=a-b` header (a video player seeking), or None."""
+    unit, _sep, spec = header.partition("=")
+    if unit.strip() != "bytes" or "," in spec:
+        return None
+    first, _sep, last = spec.strip().partition("-")
+    try:
+        if first:
+            start = int(first)
+            end = min(int(last), size - 1) if last else size - 1
+        else:  # the last N bytes
+            start, end = max(0, size - int(last)), size - 1
+    except ValueError:
+        return None
+    return (start, end) if 0 <= start <= end < size else None
+
+
+@login_required
+@require_GET
+def attachment_original_view(request: HttpRequest, number: str, attachment_id: int):
+    """The original of a photo or video, EXIF and all, to staff who may see the case
+    (case_get: 404 or 403 otherwise); served inline with the type decided at upload and
+    nosniff, never from a media URL. Answers a single byte range, as players ask."""
+    case = case_get(user=request.user, number=number)
+    attachment = get_object_or_404(CaseAttachment, pk=attachment_id, case=case)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    size = attachment.file.size
+    byte_range = _byte_range(request.headers.get("Range", ""), size)
+    if byte_range is None:
+        response = FileResponse(handle, content_type=attachment.content_type)
+    else:
+        start, end = byte_range
+        handle.seek(start)
+        data = handle.read(end - start + 1)
+        handle.close()
+        response = HttpResponse(data, status=206, content_type=attachment.content_type)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Opened directly, the file is inert: no script, no plugin, no framing elsewhere.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

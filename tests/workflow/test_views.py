@@ -149,7 +149,7 @@ def test_fake_image_is_refused(client, login, grid):
         },
     )
     assert response.status_code == 400
-    assert "无法识别的图片文件" in response.content.decode()
+    assert "“photo.jpg”含有网页或脚本代码" in response.content.decode()
     assert not Case.objects.exists()
 
 
