@@ -9,7 +9,13 @@ class PortalConfig(AppConfig):
     verbose_name = _("门户网站")
 
     def ready(self) -> None:
-        from portal import signals  # noqa: F401  (connects the page index receivers)
+        from django.db.models.signals import post_delete, post_save
+
+        from portal import page_cache, signals  # noqa: F401  (connect their receivers)
+        from portal.models import ThemeSettings
+
+        post_save.connect(page_cache.theme_settings_changed, sender=ThemeSettings)
+        post_delete.connect(page_cache.theme_settings_changed, sender=ThemeSettings)
         from portal.search import PageDocumentType
         from search.documents import document_type_register
 

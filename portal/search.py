@@ -24,6 +24,8 @@ class PageDocumentType(DocumentType):
             strip_tags(str(getattr(page, name, "") or ""))
             for name in ("intro", "notice", "search_description")
         )
+        if hasattr(page, "search_text"):
+            text = f"{text} {page.search_text()}"
         return Doc(
             index=INDEX,
             object_id=str(page.pk),

@@ -9,6 +9,7 @@ from portal import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("lang/<str:code>/", views.language_switch, name="language_switch"),
     path("admin/", include(wagtailadmin_urls)),
     path("cases/", include("portal.workflow.urls")),
     path("documents/", include(wagtaildocs_urls)),

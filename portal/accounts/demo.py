@@ -74,6 +74,7 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount("paiqian02", _name(6), "dispatcher", "ZHZX"),
         DemoAccount("dangan01", _name(7), "archivist", "ZHZX"),
         DemoAccount("xuanchuan01", _name(8), "publicity_editor", "ZHZX"),
+        DemoAccount("xuanchuan02", _name(14), "publicity_head", "ZHZX"),
         DemoAccount("shenji01", _name(9), "auditor", "ZHZX"),
         DemoAccount("xitong01", _name(10), "system_admin", "ZHZX"),
         DemoAccount("anquan01", _name(11), "security_admin", "ZHZX"),

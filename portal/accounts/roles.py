@@ -95,6 +95,12 @@ ROLES: tuple[Role, ...] = (
         "宣传编辑",
         [ADMIN_ACCESS, "wagtailimages.add_image", "wagtaildocs.add_document"],
     ),
+    # Reviews and publishes what the editors submit (the portal's moderation workflow).
+    Role(
+        "publicity_head",
+        "宣传负责人",
+        [ADMIN_ACCESS, "wagtailimages.add_image", "wagtaildocs.add_document"],
+    ),
     Role("auditor", "审计员", [ADMIN_ACCESS, "accounts.view_auditevent"]),
     Role(
         "system_admin",

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "portal.archive",
     "search",
     "wagtail.contrib.forms",
+    "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.themes.ThemeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -76,15 +78,24 @@ ROOT_URLCONF = "portal.urls"
 ASGI_APPLICATION = "portal.asgi.application"
 WSGI_APPLICATION = None
 
-# Themes (FixMyStreet-style): the active theme's templates first, then the base theme.
+# Themes (FixMyStreet-style): the theme of the request's Wagtail Site (its 主题 setting,
+# else THEME) is searched first, then the base theme, then the apps (portal/themes.py).
 THEME = env("PORTAL_THEME", default="jianye")
 THEMES_DIR = BASE_DIR / "themes"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [THEMES_DIR / THEME / "templates", THEMES_DIR / "base" / "templates"],
-        "APP_DIRS": True,
+        "DIRS": [],
         "OPTIONS": {
+            "loaders": [
+                (
+                    "portal.themes.CachedLoader",
+                    [
+                        "portal.themes.ThemeLoader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
@@ -214,8 +225,13 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
-if (THEMES_DIR / THEME / "static").is_dir() and THEME != "base":
-    STATICFILES_DIRS.insert(0, THEMES_DIR / THEME / "static")
+# Every theme's own static files, under static/themes/<name>/: sites with different themes
+# are served by the same processes.
+STATICFILES_DIRS += [
+    (f"themes/{d.name}", d / "static")
+    for d in sorted(THEMES_DIR.iterdir())
+    if d.name != "base" and (d / "static").is_dir()
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

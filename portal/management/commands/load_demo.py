@@ -15,8 +15,10 @@ from portal.city.demo import components_load
 from portal.city.demo_map import map_layout, map_spec
 from portal.city.models import Grid
 from portal.city.services import departments_load, map_load, taxonomy_load
+from portal.demo_pages import demo_pages_load
 from portal.services import site_setup
 from portal.workflow.demo import cases_load
+from portal.workflow.emergency_demo import emergency_demo_load
 from portal.workflow.models import Case
 from portal.workflow.search import INDEX as CASE_INDEX
 from search.services import index_rebuild
@@ -33,6 +35,7 @@ ROLE_ORDER = [
     "module_admin",
     "archivist",
     "publicity_editor",
+    "publicity_head",
     "auditor",
     "system_admin",
     "security_admin",
@@ -55,6 +58,7 @@ class Command(BaseCommand):
         components = components_load()
         roster = demo_accounts_load()
         site_setup()
+        emergency_demo_load()
         self.stdout.write(
             _(
                 "演示数据就绪：网格 %(grids)d 个（新建 %(created)d），案件小类 %(minors)d 个，"
@@ -79,6 +83,8 @@ class Command(BaseCommand):
                 _("演示案件：新建 %(new)d 件，共 %(total)d 件，用时 %(s).1f 秒。")
                 % {"new": loaded, "total": Case.objects.count(), "s": time.monotonic() - started}
             )
+        # After the cases: the demo's results page freezes last month's figures.
+        demo_pages_load()
         if not quiet_accounts:
             self._print_accounts(roster)
 
