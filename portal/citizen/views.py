@@ -45,6 +45,7 @@ from portal.citizen.throttle import (
 from portal.city.models import Category, Community, Grid, Street
 from portal.workflow.models import OPEN_STATUSES, Case, CaseAttachment, Status
 from portal.workflow.services import TransitionConflict
+from portal.workflow.uploads import limit_uploads, upload_errors_add
 
 TRACKED_KEY = "citizen_tracked"
 RECEIPT_KEY = "citizen_receipt"
@@ -92,6 +93,7 @@ def _category_notices() -> dict[str, str]:
     }
 
 
+@limit_uploads
 @require_http_methods(["GET", "POST"])
 @rate_limited("submit")
 @rate_limited("submit_phone", key=phone_key)
@@ -100,6 +102,7 @@ def report_new_view(request: HttpRequest) -> HttpResponse:
     phone; after a few from one address, a question must be answered first."""
     form = f.ReportForm(request.POST or None, request.FILES or None)
     challenge_attach(form, request)
+    upload_errors_add(request, form)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -305,12 +308,14 @@ def report_geocode_view(request: HttpRequest) -> JsonResponse:
 # --- staff: hotline, callbacks, moderation -------------------------------------------------
 
 
+@limit_uploads
 @login_required
 @permission_required("citizen.take_hotline", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def hotline_view(request: HttpRequest) -> HttpResponse:
     """A phone report taken by an operator; the tracking number and code are read back."""
     form = f.HotlineForm(request.POST or None, request.FILES or None)
+    upload_errors_add(request, form)
     receipt = None
     status = 200
     if request.method == "POST":
