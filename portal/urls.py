@@ -14,6 +14,8 @@ urlpatterns = [
     path("cases/", include("portal.workflow.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("open311/v2/", include("portal.citizen.open311_urls")),
+    path("archive/", include("portal.archive.urls")),
+    path("command/", include("portal.workflow.command_urls")),
     path("", include("portal.citizen.urls")),
 ]
 

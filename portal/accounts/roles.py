@@ -89,7 +89,19 @@ ROLES: tuple[Role, ...] = (
         "模块管理员",
         [*STAFF_BASE, "city.change_module", "city.change_grid"],
     ),
-    Role("archivist", "档案员", STAFF_BASE),
+    Role(
+        "archivist",
+        "档案员",
+        [
+            *STAFF_BASE,
+            "archive.view_archivalitem",
+            "archive.view_restricted_archivalitem",
+            "archive.file_archivalitem",
+            *_manage("archive", ("retentionrule",)),
+            "archive.view_fixityalarm",
+            "archive.change_fixityalarm",
+        ],
+    ),
     Role(
         "publicity_editor",
         "宣传编辑",
@@ -101,7 +113,11 @@ ROLES: tuple[Role, ...] = (
         "宣传负责人",
         [ADMIN_ACCESS, "wagtailimages.add_image", "wagtaildocs.add_document"],
     ),
-    Role("auditor", "审计员", [ADMIN_ACCESS, "accounts.view_auditevent"]),
+    Role(
+        "auditor",
+        "审计员",
+        [ADMIN_ACCESS, "accounts.view_auditevent", "archive.view_accesslog"],
+    ),
     Role(
         "system_admin",
         "系统管理员",

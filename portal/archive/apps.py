@@ -8,3 +8,12 @@ class ArchiveConfig(AppConfig):
     name = "portal.archive"
     label = "archive"
     verbose_name = _("档案管理")
+
+    def ready(self) -> None:
+        from portal.archive.receivers import on_case_event
+        from portal.archive.search import ArchivalItemDocumentType
+        from portal.workflow.signals import case_event_recorded
+        from search.documents import document_type_register
+
+        document_type_register(ArchivalItemDocumentType())
+        case_event_recorded.connect(on_case_event, dispatch_uid="archive.file_closed_cases")

@@ -291,6 +291,20 @@ NOTIFICATION_CHANNELS = env.list(
 SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="portal-")
 SEARCH_REPLICAS = env.int("SEARCH_REPLICAS", default=0)
 
+# --- Archive --------------------------------------------------------------------------
+# 全宗号 (4 characters, assigned by the district archives bureau), the 机构代码 under which
+# city-management cases are filed (the centre that forms the case file), the retention of a
+# category without a rule in the 保管期限表, and the key signing each item's manifest (HMAC;
+# SECRET_KEY when unset). ARCHIVE_AUTO_FILE files every case when it is closed.
+ARCHIVE_FONDS = env("ARCHIVE_FONDS", default="J105")
+ARCHIVE_CASE_ORGANISATION = env("ARCHIVE_CASE_ORGANISATION", default="ZHZX")
+ARCHIVE_DEFAULT_RETENTION = env("ARCHIVE_DEFAULT_RETENTION", default="D30")
+ARCHIVE_SIGNING_KEY = env("ARCHIVE_SIGNING_KEY", default="")
+ARCHIVE_AUTO_FILE = env.bool("ARCHIVE_AUTO_FILE", default=True)
+ARCHIVE_VIRUS_SCANNER = env(
+    "ARCHIVE_VIRUS_SCANNER", default="portal.archive.checks.SignatureScanner"
+)
+
 # --- Citizen services ---------------------------------------------------------------
 # When a reporter's rating reopens the case for review: which verdicts, within how many
 # days of closing, and how many times at most per case.
