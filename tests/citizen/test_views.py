@@ -274,3 +274,11 @@ def test_one_phone_number_is_limited_across_addresses(client, grid, settings):
     ]
     assert codes == [302, 302, 429]
     assert Case.objects.count() == 2
+
+
+def test_the_clerk_sees_the_full_number_and_the_moderation_link(client, login, submit):
+    receipt = submit()
+    login("shouli01")
+    html = client.get(f"/cases/{receipt.case.number}/").content.decode()
+    assert "13812349000" in html and receipt.tracking_number in html
+    assert f"/moderation/{receipt.tracking_number}/" in html
