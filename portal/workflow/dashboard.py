@@ -21,7 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,14 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import User
 from portal.city.calendar import SHANGHAI
 from portal.city.models import Department, Grid
+from portal.workflow.evaluation import (
+    NOT_DUE_TO_CLOSE,
+    PUBLIC_SOURCES,
+    Period,
+    area_evaluation,
+    department_evaluation,
+    headline_get,
+)
 from portal.workflow.labels import EVENT_LABELS
 from portal.workflow.models import (
     OPEN_STATUSES,
@@ -367,4 +375,92 @@ def dashboard_charts(
             "closure": _("结案率（%）"),
             "hours": _("平均处置时长（工作小时）"),
         },
+    }
+
+
+# --- efficiency monitoring (效能监控): the cases behind every number --------------------------
+
+# Each figure of the department and area evaluations, as the filter that selects the cases
+# it counts (the same conditions as evaluation.py's aggregates; tests compare the counts).
+DEPARTMENT_METRICS = {
+    "due": Q(),
+    "handled": Q(handled_at__isnull=False),
+    "on_time": Q(handled_at__isnull=False, handled_at__lte=F("handling_deadline")),
+    "reworked": Q(rework_count__gt=0),
+    "extended": Q(extension_count__gt=0),
+    "overdue_open": Q(status=Status.DISPATCHED),  # and handling_deadline < now, added below
+}
+AREA_METRICS = {
+    "filed": Q(),
+    "public": Q(source__in=PUBLIC_SOURCES),
+    "due": ~Q(status__in=NOT_DUE_TO_CLOSE),
+    "closed": Q(status=Status.CLOSED),
+    "closed_on_time": Q(status=Status.CLOSED, handled_at__lte=F("handling_deadline")),
+}
+LEVELS = ("department", "street", "module")
+
+
+def efficiency_cases(
+    *,
+    user: User,
+    level: str,
+    pk: int,
+    metric: str,
+    period: Period,
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """The cases behind one figure of a ranking board, limited to those the user may see.
+    Unknown levels or metrics raise KeyError (the view answers 404)."""
+    now = now or timezone.now()
+    if level == "department":
+        condition = DEPARTMENT_METRICS[metric]
+        if metric == "overdue_open":
+            condition &= Q(handling_deadline__lt=now)
+        cases = Case.objects.filter(period.q("dispatched_at"), department_id=pk)
+    elif level in ("street", "module"):
+        condition = AREA_METRICS[metric]
+        cases = Case.objects.filter(period.q("filed_at"), **{f"{level}_id": pk}).exclude(
+            status=Status.HUNG
+        )
+    else:
+        raise KeyError(level)
+    visible = case_visible(user=user).values("pk")
+    return (
+        cases.filter(condition, pk__in=visible)
+        .select_related("category", "department", "street", "module")
+        .order_by("-reported_at", "-id")
+    )
+
+
+def efficiency_boards(*, period: Period) -> dict[str, list[dict]]:
+    """The ranking boards of departments, streets and modules for the period."""
+    return {
+        "department": department_evaluation(period=period),
+        "street": area_evaluation(period=period, level="street"),
+        "module": area_evaluation(period=period, level="module"),
+    }
+
+
+def monthly_report(*, year: int, month: int) -> dict:
+    """The printable monthly report: headline figures, the three boards, intake by source
+    and the categories most reported."""
+    start = dt.date(year, month, 1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    period = Period(start, end)
+    reported = Case.objects.filter(period.q("reported_at"))
+    return {
+        "period": period,
+        "headline": headline_get(period=period),
+        "boards": efficiency_boards(period=period),
+        "reported": reported.count(),
+        "sources": [
+            {"name": str(Source(r["source"]).label), "n": r["n"]}
+            for r in reported.values("source").annotate(n=Count("id")).order_by("-n")
+        ],
+        "categories": list(
+            reported.values("category__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "category__name")[:10]
+        ),
+        "alarms": EmergencyAlarm.objects.filter(period.q("raised_at")).count(),
     }

@@ -293,3 +293,147 @@ def test_redis_layer_delivers_committed_transition(demo, require_redis, new_case
     got, quiet = async_to_sync(scenario)()
     assert [m["case"]["number"] for m in got] == [case.number, case.number]
     assert quiet
+
+
+# --- pages over HTTP ----------------------------------------------------------------------
+
+PAGES = [
+    "/command/",
+    "/command/snapshot/",
+    "/command/charts/",
+    "/command/efficiency/",
+    "/command/report/?month=2026-11",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["zhiban01", "paiqian01", "chuzhi_hws", "lingdao_szc"])
+def test_dashboard_pages_open_to_centre_and_departments(login, username):
+    client = login(username)
+    for url in PAGES:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username", ["jiandu001", "shenji01", "xitong01", "xuanchuan01", "dangan01"]
+)
+def test_dashboard_pages_refuse_other_roles(login, username):
+    client = login(username)
+    for url in [*PAGES, "/command/grids/", "/command/alarms/"]:
+        assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.django_db
+def test_dashboard_pages_send_anonymous_to_login(client):
+    response = client.get("/command/snapshot/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_snapshot_rejects_a_bad_since(login):
+    assert login("zhiban01").get("/command/snapshot/?since=x").status_code == 400
+
+
+@pytest.mark.django_db
+def test_alarm_list_is_for_the_centre(login):
+    assert login("zhiban01").get("/command/alarms/").status_code == 200
+    assert login("chuzhi_hws").get("/command/alarms/").status_code == 403
+
+
+def _worked_cases(new_case, user):
+    """Three cases dispatched to HWS in November 2026: one handled on time and closed, one
+    reworked, one still waiting."""
+    from tests.conftest import MONDAY_9AM
+
+    at = MONDAY_9AM
+    cases = []
+    for _ in range(3):
+        case = new_case(at=at)
+        s.case_accept(case=case, actor=user("shouli01"), at=at)
+        s.case_file(case=case, actor=user("zhiban01"), at=at)
+        s.case_dispatch(case=case, actor=user("paiqian01"), department=_dept("HWS"), at=at)
+        cases.append(case)
+    hws, supervisor = user("chuzhi_hws"), cases[0].grid.supervisor
+    later = at + dt.timedelta(hours=1)
+    for case in cases[:2]:
+        s.case_handle(case=case, actor=hws, result="已清理", at=later)
+    s.case_check(case=cases[0], actor=supervisor, passed=True, at=later)
+    s.case_close(case=cases[0], actor=user("zhiban01"), at=later)
+    s.case_check(case=cases[1], actor=supervisor, passed=False, comment="仍有垃圾", at=later)
+    return cases
+
+
+@pytest.mark.django_db
+def test_every_board_number_drills_down_to_as_many_cases(new_case, user):
+    from portal.workflow.dashboard import (
+        AREA_METRICS,
+        DEPARTMENT_METRICS,
+        efficiency_boards,
+        efficiency_cases,
+    )
+    from portal.workflow.evaluation import Period
+    from tests.conftest import MONDAY_9AM
+
+    cases = _worked_cases(new_case, user)
+    period = Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    boards = efficiency_boards(period=period)
+    leader = user("zhiban01")
+    now = MONDAY_9AM + dt.timedelta(days=30)
+    hws = next(r for r in boards["department"] if r["name"] == str(_dept("HWS")))
+
+    def n(level, pk, metric):
+        return efficiency_cases(
+            user=leader, level=level, pk=pk, metric=metric, period=period, now=now
+        ).count()
+
+    assert n("department", hws["id"], "due") == hws["due"] == 3
+    assert n("department", hws["id"], "handled") == hws["handled"] == 2
+    assert n("department", hws["id"], "reworked") / 3 == hws["rework_rate"]
+    assert set(DEPARTMENT_METRICS) >= {"due", "handled", "on_time", "reworked"}
+    street = next(r for r in boards["street"] if r["id"] == cases[0].street_id)
+    assert n("street", street["id"], "filed") == street["filed"] == 3
+    assert n("street", street["id"], "closed") == 1
+    assert n("street", street["id"], "closed") / n("street", street["id"], "due") == pytest.approx(
+        street["closure_rate"]
+    )
+    assert set(AREA_METRICS) == {"filed", "public", "due", "closed", "closed_on_time"}
+    # A department user sees only its own cases behind a number.
+    other = user("chuzhi_szc")
+    assert (
+        efficiency_cases(
+            user=other, level="street", pk=street["id"], metric="filed", period=period
+        ).count()
+        == 0
+    )
+
+
+@pytest.mark.django_db
+def test_efficiency_page_links_numbers_to_their_cases(login, new_case, user):
+    cases = _worked_cases(new_case, user)
+    client = login("zhiban01")
+    page = client.get("/command/efficiency/?start=2026-11-01&end=2026-11-30").content.decode()
+    hws = _dept("HWS")
+    link = (
+        f"level=department&amp;id={hws.pk}&amp;metric=due&amp;start=2026-11-01&amp;end=2026-11-30"
+    )
+    assert link in page
+    drill = client.get("/command/efficiency/cases/?" + link.replace("&amp;", "&"))
+    assert drill.status_code == 200
+    for case in cases:
+        assert case.number in drill.content.decode()
+    bad = "/command/efficiency/cases/?level=grid&id=1&metric=due&start=2026-11-01&end=2026-11-30"
+    assert client.get(bad).status_code == 404
+
+
+@pytest.mark.django_db
+def test_monthly_report_prints(login, new_case, user):
+    _worked_cases(new_case, user)
+    response = login("lingdao_hws").get("/command/report/?month=2026-11")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2026-11" in page and "@media print" not in page  # print rules live in the CSS
+    assert "command.css" in page
+    assert response.context["report"]["reported"] == 3
+    assert login("zhiban01").get("/command/report/?month=2026-13").status_code == 400
