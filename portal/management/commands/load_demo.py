@@ -19,7 +19,6 @@ from portal.demo_pages import demo_pages_load
 from portal.services import site_setup
 from portal.workflow.demo import cases_load
 from portal.workflow.emergency_demo import emergency_demo_load
-from portal.workflow.emergency_demo import emergency_demo_load
 from portal.workflow.models import Case
 from portal.workflow.search import INDEX as CASE_INDEX
 from search.services import index_rebuild
@@ -59,7 +58,6 @@ class Command(BaseCommand):
         components = components_load()
         roster = demo_accounts_load()
         site_setup()
-        emergency_demo_load()
         emergency_demo_load()
         self.stdout.write(
             _(
