@@ -26,7 +26,7 @@ from portal import page_cache
 from portal.blocks import BaseStreamBlock
 from portal.city.models import CaseKind, Category, Department, MajorCategory, TimeLimit
 from portal.city.selectors import district_summary_get
-from portal.results import month_period, quarter_period, results_get
+from portal.results import headline_cached, month_period, quarter_period, results_get
 from portal.themes import THEMES
 from portal.workflow.evaluation import Period
 
@@ -72,9 +72,7 @@ class HomePage(CachedPage):
             NewsPage.objects.live().public().descendant_of(self).order_by("-date", "-pk")[:3]
         )
         today = timezone.localdate()
-        context["month_figures"] = results_get(period=month_period(today.year, today.month))[
-            "headline"
-        ]
+        context["month_figures"] = headline_cached(period=month_period(today.year, today.month))
         context["month_label"] = today
         context["sections"] = self.get_children().live().public().in_menu()
         return context
@@ -96,7 +94,9 @@ class NewsIndexPage(CachedPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        articles = NewsPage.objects.live().public().child_of(self).order_by("-date", "-pk")
+        articles = NewsPage.objects.live().child_of(self).order_by("-date", "-pk")
+        if not request.user.is_authenticated:
+            articles = articles.public()
         context["articles"] = Paginator(articles, self.per_page).get_page(request.GET.get("p"))
         return context
 

@@ -79,6 +79,12 @@ def results_get(*, period: Period) -> dict:
     return cache.get_or_set(key, lambda: results_compute(period=period), RESULTS_CACHE_SECONDS)
 
 
+def headline_cached(*, period: Period) -> dict:
+    """Only the headline figures (the home page's "this month"), cached like results_get."""
+    key = f"portal:headline:{period.start.isoformat()}:{period.end.isoformat()}"
+    return cache.get_or_set(key, lambda: headline_get(period=period), RESULTS_CACHE_SECONDS)
+
+
 def results_snapshot_freeze(*, page, user):
     """Freeze the page's period's figures into a new revision of the page (from its latest
     draft, so pending edits are kept); the revision still goes through review to be
