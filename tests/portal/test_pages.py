@@ -15,7 +15,15 @@ from portal.models import (
 
 pytestmark = pytest.mark.django_db
 
-PAGES = (HomePage, NewsIndexPage, NewsPage, GuidePage, DepartmentIndexPage, ContactPage, ResultsPage)
+PAGES = (
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    GuidePage,
+    DepartmentIndexPage,
+    ContactPage,
+    ResultsPage,
+)
 
 
 def _url(model) -> str:
@@ -131,7 +139,9 @@ def test_language_switch_link_sets_the_language(client):
     response = client.get(reverse("language_switch", args=["en"]), {"next": "/news/"})
     assert response.status_code == 302 and response["Location"] == "/news/"
     assert '<html lang="en">' in client.get("/news/").content.decode()
-    evil = client.get(reverse("language_switch", args=["zh-hans"]), {"next": "https://evil.example/"})
+    evil = client.get(
+        reverse("language_switch", args=["zh-hans"]), {"next": "https://evil.example/"}
+    )
     assert evil["Location"] == "/"
     assert client.get(reverse("language_switch", args=["xx"])).status_code == 404
     assert '<html lang="zh-CN">' in client.get("/news/").content.decode()
