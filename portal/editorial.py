@@ -42,7 +42,9 @@ def _grant_pages(group: Group, page: Page, codenames: tuple[str, ...]) -> None:
 
 
 def _grant_media(group: Group) -> None:
-    root = Collection.get_first_root_node()
+    # Wagtail's migration creates the root collection; recreate it if the data was emptied
+    # after migrating (a test flush, a restore of data only), as site_setup does for pages.
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
     for app_label, codenames in MEDIA_PERMISSIONS.items():
         for permission in Permission.objects.filter(
             content_type__app_label=app_label, codename__in=codenames
