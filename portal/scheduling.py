@@ -20,6 +20,7 @@ PERIODIC_TASKS: dict[str, int] = {
     # dotted path of a django-tasks task: interval in seconds
     "portal.workflow.tasks.sla_sweep": 60,
     "search.tasks.outbox_drain_task": 5,
+    "portal.tasks.pages_publish_scheduled": 60,
     "portal.archive.tasks.archive_sweep": 600,
     "portal.archive.tasks.fixity_sweep_task": 24 * 3600,
 }
