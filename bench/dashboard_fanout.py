@@ -1,6 +1,7 @@
 """Fan-out of dashboard events to 200 websockets on the Redis channel layer.
 
-    REDIS_URL=redis://localhost:6379/0 python -m bench.dashboard_fanout [--sockets 200] [--events 20]
+    REDIS_URL=redis://localhost:6379/0 python -m bench.dashboard_fanout \
+        [--sockets 200] [--events 20]
 
 Opens the sockets through the real ASGI application (origin check, session auth, routing,
 DashboardConsumer) with channels' in-process communicators, signed in as a centre user,
@@ -16,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -92,7 +92,7 @@ async def _dashboards(sockets: int, events: int, session: str, payload: dict) ->
         for _ in range(events):
             try:
                 message = json.loads(await client.receive_from(timeout=30))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             latencies.append(time.perf_counter() - message["sent"])
             got += 1
@@ -107,7 +107,12 @@ async def _dashboards(sockets: int, events: int, session: str, payload: dict) ->
     total_s = time.perf_counter() - started
     for client in clients:
         await client.disconnect()
-    return {"delivered": delivered, "latencies": latencies, "total_s": total_s, "connect_s": connect_s}
+    return {
+        "delivered": delivered,
+        "latencies": latencies,
+        "total_s": total_s,
+        "connect_s": connect_s,
+    }
 
 
 async def _raw(sockets: int, events: int, payload: dict) -> dict:
@@ -125,7 +130,7 @@ async def _raw(sockets: int, events: int, payload: dict) -> dict:
         for _ in range(events):
             try:
                 message = await asyncio.wait_for(layer.receive(channel), 30)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             latencies.append(time.perf_counter() - message["payload"]["sent"])
             got += 1
@@ -180,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Dashboard fan-out: {args.sockets} sockets × {args.events} events, "
         f"payload {size} bytes, Redis layer {settings.REDIS_URL.rsplit('@', 1)[-1]}"
     )
-    print(f"(opening {args.sockets} sockets through the ASGI app took {sockets['connect_s']:.2f} s)")
+    print(f"(opening {args.sockets} sockets through the ASGI app: {sockets['connect_s']:.2f} s)")
     print(
         f"{'path':<34} {'delivered':>13} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'max ms':>8} {'total s':>8}"
