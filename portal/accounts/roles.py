@@ -127,6 +127,9 @@ ROLES: tuple[Role, ...] = (
             "citizen.add_apiclient",
             "citizen.change_apiclient",
             "citizen.view_apiclient",
+            # Which theme each Wagtail Site is shown in (Settings → 站点主题).
+            "portal.change_themesettings",
+            "portal.view_themesettings",
         ],
     ),
     Role(
