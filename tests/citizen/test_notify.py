@@ -6,6 +6,7 @@ import email
 import email.policy
 import logging
 import socket
+from contextlib import contextmanager
 from email.header import decode_header, make_header
 
 import pytest
@@ -13,7 +14,7 @@ from aiosmtpd.controller import Controller
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_tasks.base import TaskResultStatus
-from django_tasks.signals import task_finished
+from django_tasks.signals import task_enqueued, task_finished
 
 from portal.citizen import notify
 from portal.citizen.services import report_rate, report_submit
@@ -113,6 +114,22 @@ def task_results():
     task_finished.disconnect(keep)
 
 
+@contextmanager
+def notify_tasks_enqueued():
+    """The reporter-notification tasks enqueued meanwhile (other apps' tasks ignored)."""
+    enqueued = []
+
+    def record(sender, task_result, **kwargs):
+        if task_result.task.name == "report_notify":
+            enqueued.append(task_result)
+
+    task_enqueued.connect(record)
+    try:
+        yield enqueued
+    finally:
+        task_enqueued.disconnect(record)
+
+
 def test_the_whole_loop_mails_each_public_step_in_chinese(
     smtp, submit, user, grid, django_capture_on_commit_callbacks, task_results
 ):
@@ -196,8 +213,9 @@ def test_no_mail_without_an_address_but_the_sms_stand_in_logs_a_masked_phone(
 ):
     receipt = submit(phone="13812349000")
     caplog.set_level(logging.INFO, logger="portal.citizen.notify")
-    with django_capture_on_commit_callbacks(execute=True):
+    with notify_tasks_enqueued() as enqueued, django_capture_on_commit_callbacks(execute=True):
         s.case_accept(case=receipt.case, actor=user("shouli01"))
+    assert len(enqueued) == 1
     assert smtp.messages == []
     sms = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SMS to")]
     number = receipt.tracking_number
@@ -212,9 +230,9 @@ def test_nothing_is_queued_without_email_nor_phone(
     smtp, submit, user, django_capture_on_commit_callbacks
 ):
     receipt = submit()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with notify_tasks_enqueued() as enqueued, django_capture_on_commit_callbacks(execute=True):
         s.case_accept(case=receipt.case, actor=user("shouli01"))
-    assert callbacks == []
+    assert enqueued == []
     assert smtp.messages == []
 
 
@@ -239,11 +257,11 @@ def test_internal_steps_and_staff_cases_send_nothing(
     smtp, submit, user, new_case, django_capture_on_commit_callbacks
 ):
     receipt = submit(email="a@example.com")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with notify_tasks_enqueued() as enqueued, django_capture_on_commit_callbacks(execute=True):
         s.case_verify_request(case=receipt.case, actor=user("shouli01"))
         staff_case = new_case()  # a supervisor's case: no PublicReport at all
         s.case_accept(case=staff_case, actor=user("shouli01"))
-    assert callbacks == []
+    assert enqueued == []
     assert smtp.messages == []
 
 
