@@ -16,6 +16,7 @@ urlpatterns = [
     path("open311/v2/", include("portal.citizen.open311_urls")),
     path("archive/", include("portal.archive.urls")),
     path("command/", include("portal.workflow.command_urls")),
+    path("oa/", include("portal.oa.urls")),
     path("", include("portal.citizen.urls")),
 ]
 

@@ -78,6 +78,10 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount("shenji01", _name(9), "auditor", "ZHZX"),
         DemoAccount("xitong01", _name(10), "system_admin", "ZHZX"),
         DemoAccount("anquan01", _name(11), "security_admin", "ZHZX"),
+        DemoAccount("hegao01", _name(19), "oa_reviewer", "ZHZX"),
+        DemoAccount("wenshu01", _name(16), "oa_registrar", "ZHZX"),
+        DemoAccount("qianfa01", _name(17), "oa_signer", "ZHZX"),
+        DemoAccount("zhuyao01", _name(18), "oa_principal", "ZHZX"),
     ]
     n = 20
     for module in Module.objects.order_by("code"):

@@ -80,10 +80,21 @@ ROLES: tuple[Role, ...] = (
         ],
     ),
     Role("dispatcher", "派遣员", [*STAFF_BASE, "workflow.view_case", "workflow.dispatch_case"]),
-    Role("dept_handler", "部门处置员", STAFF_BASE),
-    Role("dept_leader", "部门领导", [*STAFF_BASE, "workflow.view_evaluation"]),
-    Role("street_office", "街道办", STAFF_BASE),
-    Role("community_office", "社区工作站", STAFF_BASE),
+    Role("dept_handler", "部门处置员", [*STAFF_BASE, "oa.draft_document"]),
+    Role(
+        "dept_leader",
+        "部门领导",
+        [*STAFF_BASE, "workflow.view_evaluation", "oa.draft_document", "oa.countersign_document"],
+    ),
+    Role("street_office", "街道办", [*STAFF_BASE, "oa.draft_document", "oa.countersign_document"]),
+    Role("community_office", "社区工作站", [*STAFF_BASE, "oa.draft_document"]),
+    # The 发文 flow of portal/oa: office review (核稿), the clerk who rechecks, numbers and
+    # issues (文书), the responsible leader who signs, the principal leader who signs upward
+    # and important documents.
+    Role("oa_reviewer", "办公室核稿", [*STAFF_BASE, "oa.review_document"]),
+    Role("oa_registrar", "公文文书", [*STAFF_BASE, "oa.register_document"]),
+    Role("oa_signer", "签发领导", [*STAFF_BASE, "oa.sign_document"]),
+    Role("oa_principal", "主要领导", [*STAFF_BASE, "oa.sign_document", "oa.sign_principal"]),
     Role(
         "module_admin",
         "模块管理员",
