@@ -29,6 +29,15 @@ CITY_MODELS = (
     "calendarday",
 )
 
+# The archive's borrowing and disposition records that archivists, the head and auditors read.
+ARCHIVE_RECORDS = (
+    "borrowrequest",
+    "legalhold",
+    "appraisal",
+    "destructionbatch",
+    "destructionrecord",
+)
+
 
 def _view(app: str, models: tuple[str, ...]) -> list[str]:
     return [f"{app}.view_{m}" for m in models]
@@ -77,6 +86,9 @@ ROLES: tuple[Role, ...] = (
             "workflow.close_case",
             "workflow.approve_case",
             "workflow.view_evaluation",
+            # The shift leader keeps the emergency plans and the duty roster.
+            *_manage("workflow", ("emergencyplan", "dutyshift")),
+            "workflow.view_emergencyalarm",
         ],
     ),
     Role("dispatcher", "派遣员", [*STAFF_BASE, "workflow.view_case", "workflow.dispatch_case"]),
@@ -111,6 +123,24 @@ ROLES: tuple[Role, ...] = (
             *_manage("archive", ("retentionrule",)),
             "archive.view_fixityalarm",
             "archive.change_fixityalarm",
+            "archive.export_catalogue",
+            "archive.appraise_archivalitem",
+            "archive.witness_destructionbatch",
+            *_view("archive", ARCHIVE_RECORDS),
+        ],
+    ),
+    # 档案馆长: approves borrowing and destruction; sees unrestricted items.
+    Role(
+        "archive_head",
+        "档案馆长",
+        [
+            *STAFF_BASE,
+            "archive.view_archivalitem",
+            "archive.approve_borrowrequest",
+            "archive.approve_destructionbatch",
+            "archive.witness_destructionbatch",
+            "archive.export_catalogue",
+            *_view("archive", ARCHIVE_RECORDS),
         ],
     ),
     Role(
@@ -127,7 +157,14 @@ ROLES: tuple[Role, ...] = (
     Role(
         "auditor",
         "审计员",
-        [ADMIN_ACCESS, "accounts.view_auditevent", "archive.view_accesslog"],
+        [
+            ADMIN_ACCESS,
+            "accounts.view_auditevent",
+            "archive.view_accesslog",
+            # 监销: an auditor may witness a destruction and reviews its register.
+            "archive.witness_destructionbatch",
+            *_view("archive", ARCHIVE_RECORDS),
+        ],
     ),
     Role(
         "system_admin",

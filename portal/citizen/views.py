@@ -5,7 +5,6 @@ Thin: forms validate, services write, selectors read. Bad input comes back as th
 Chinese messages (400), never a 500 and never half a report (report_submit is atomic).
 """
 
-import json
 import math
 
 from django.contrib import messages
@@ -42,7 +41,8 @@ from portal.citizen.throttle import (
     phone_key,
     rate_limited,
 )
-from portal.city.models import Category, Community, Grid, Street
+from portal.city.models import Category, Community, Street
+from portal.city.selectors import grid_geojson
 from portal.workflow.models import OPEN_STATUSES, Case, CaseAttachment, Status
 from portal.workflow.services import TransitionConflict
 from portal.workflow.uploads import limit_uploads, upload_errors_add
@@ -259,20 +259,9 @@ def report_nearby_view(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @cache_control(max_age=3600, public=True)
-def report_grids_view(request: HttpRequest) -> HttpResponse:
+def report_grids_view(request: HttpRequest) -> JsonResponse:
     """The unit grids as GeoJSON, drawn on the report map (works without any base map)."""
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"code": code, "community": community},
-            "geometry": geometry,
-        }
-        for code, community, geometry in Grid.objects.values_list(
-            "code", "community__name", "geometry"
-        ).iterator(chunk_size=200)
-    ]
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+    return JsonResponse(grid_geojson(), json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

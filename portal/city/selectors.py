@@ -4,7 +4,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Sum
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -66,3 +67,35 @@ def district_summary_get(*, district_code: str | None = None) -> dict:
         "area_km2": round((totals["area"] or 0) / 1e6, 1),
         "components": Component.objects.filter(grid__community__street__district=district).count(),
     }
+
+
+def grid_geojson() -> dict:
+    """The district's unit grids as one GeoJSON FeatureCollection (cached; 835 polygons),
+    each tagged with its grid, module and community so maps colour or label either level.
+    The report map and the command dashboard both draw it."""
+    version = Grid.objects.aggregate(v=Max("updated_at"), n=Count("id"))
+    stamp = version["v"].timestamp() if version["v"] else 0
+    key = f"city:grids:{version['n']}:{stamp}"
+    features = cache.get(key)
+    if features is None:
+        features = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": g["geometry"],
+                    "properties": {
+                        "grid": g["id"],
+                        "code": g["code"],
+                        "module": g["module_id"],
+                        "module_name": g["module__name"],
+                        "community": g["community__name"],
+                    },
+                }
+                for g in Grid.objects.values(
+                    "id", "code", "geometry", "module_id", "module__name", "community__name"
+                )
+            ],
+        }
+        cache.set(key, features, 3600)
+    return features

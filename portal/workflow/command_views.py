@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.city.selectors import grid_geojson
 from portal.workflow import dashboard as d
 from portal.workflow.emergency import alarm_acknowledge, alarm_list, alarm_timeline
 from portal.workflow.evaluation import Period
@@ -83,7 +84,7 @@ def snapshot_view(request: HttpRequest, scope: d.Scope) -> JsonResponse:
 @require_GET
 @command_access
 def grids_view(request: HttpRequest, scope: d.Scope) -> JsonResponse:
-    response = JsonResponse(d.grid_features())
+    response = JsonResponse(grid_geojson())
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.city.calendar import SHANGHAI
-from portal.city.models import Department, Grid
+from portal.city.models import Department
 from portal.workflow.evaluation import (
     NOT_DUE_TO_CLOSE,
     PUBLIC_SOURCES,
@@ -277,34 +276,6 @@ def dashboard_snapshot(
         "events": list(reversed(feed)),
         "alarms": [alarm_payload(a) for a in recent_alarms.order_by("raised_at")],
     }
-
-
-def grid_features() -> dict:
-    """The district's unit grids as one GeoJSON FeatureCollection (cached; 835 polygons),
-    each tagged with its grid and module ids so the page colours either level."""
-    version = Grid.objects.aggregate(v=Max("updated_at"), n=Count("id"))
-    stamp = version["v"].timestamp() if version["v"] else 0
-    key = f"command:grids:{version['n']}:{stamp}"
-    features = cache.get(key)
-    if features is None:
-        features = {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "geometry": g["geometry"],
-                    "properties": {
-                        "grid": g["id"],
-                        "code": g["code"],
-                        "module": g["module_id"],
-                        "module_name": g["module__name"],
-                    },
-                }
-                for g in Grid.objects.values("id", "code", "geometry", "module_id", "module__name")
-            ],
-        }
-        cache.set(key, features, 3600)
-    return features
 
 
 def dashboard_charts(

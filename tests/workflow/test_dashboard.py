@@ -17,6 +17,7 @@ from django.test import Client
 
 from portal.asgi import application
 from portal.city.models import Department
+from portal.city.selectors import grid_geojson
 from portal.workflow import services as s
 from portal.workflow.dashboard import (
     CENTRE_GROUP,
@@ -25,7 +26,6 @@ from portal.workflow.dashboard import (
     dashboard_scope,
     dashboard_snapshot,
     department_group_name,
-    grid_features,
 )
 from portal.workflow.models import CaseEvent, EmergencyAlarm
 
@@ -155,7 +155,7 @@ def test_charts_cover_thirty_days(new_case, user):
 
 @pytest.mark.django_db
 def test_grid_features_cover_the_district():
-    features = grid_features()["features"]
+    features = grid_geojson()["features"]
     assert len(features) == 835
     assert {"grid", "code", "module", "module_name"} <= set(features[0]["properties"])
 
