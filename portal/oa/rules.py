@@ -6,6 +6,7 @@ names its 签发人, and upward or important documents go to the principal leade
 secrets (秘密/机密/绝密) are refused: this system is not accredited for 涉密 work.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -72,6 +73,11 @@ def request_phrases_in(text: str) -> list[str]:
     return [phrase for phrase in REQUEST_PHRASES if phrase in text]
 
 
+def request_sentences(text: str) -> int:
+    """How many sentences ask for a decision (妥否，请批示。 is one)."""
+    return sum(1 for sentence in re.split(r"[。！？!?\n]", text) if request_phrases_in(sentence))
+
+
 def draft_validate(data: DraftData) -> None:
     """Raise a ValidationError, by field, for every rule the draft breaks."""
     errors: dict[str, list[str]] = defaultdict(list)
@@ -93,7 +99,7 @@ def draft_validate(data: DraftData) -> None:
     if data.doc_type == DocType.REQUEST:
         if len(data.recipients) != 1:
             errors["recipients"].append(_("请示只能主送一个机关（一个主送机关）。"))
-        if len(request_phrases_in(data.body)) > 1 or data.body.count("妥否") > 1:
+        if request_sentences(data.body) > 1:
             errors["body"].append(_("请示应当一文一事：正文只能提出一个请示事项。"))
         if not data.note.strip():
             errors["note"].append(_("请示须在附注中注明联系人及电话。"))

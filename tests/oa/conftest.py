@@ -57,7 +57,8 @@ def walk(user):
     ]
 
     def _walk(document, until: str):
-        for status, step in steps:
+        order = [status for status, _step in steps]
+        for status, step in steps[order.index(document.status) :]:
             if document.status == until:
                 break
             assert document.status == status
