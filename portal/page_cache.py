@@ -20,7 +20,8 @@ from django.utils.translation import get_language
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from portal.themes import theme_active, theme_cache_clear
+from portal.city.process_cache import ProcessCache
+from portal.themes import serving_host, site_match, theme_active, theme_cache_clear
 
 PAGE_CACHE_SECONDS = 300
 GENERATION_KEY = "portal:pages:generation"
@@ -35,8 +36,35 @@ def generation() -> int:
 
 
 def pages_cache_clear() -> None:
-    """Start a new generation: every cached page is stale from now on."""
+    """Start a new generation: every cached page (and the section menu) is stale from now on."""
     cache.set(GENERATION_KEY, time.time_ns(), None)
+    SITE_MENUS.invalidate()
+
+
+def _site_menus() -> list[tuple[str, int, bool, list[dict]]]:
+    return [
+        (
+            site.hostname,
+            site.port,
+            site.is_default_site,
+            [
+                {"title": p.title, "url": p.relative_url(site)}
+                for p in site.root_page.get_children().live().public().in_menu()
+            ],
+        )
+        for site in Site.objects.select_related("root_page")
+    ]
+
+
+# Every page, public or staff, shows the section menu: kept per process, rebuilt after
+# any publish, unpublish, move or delete.
+SITE_MENUS = ProcessCache("site-menus", _site_menus)
+
+
+def site_menu_get() -> list[dict]:
+    """The top-level sections of the site serving this request ([] outside a request)."""
+    host = serving_host()
+    return (site_match(SITE_MENUS.get(), *host) or []) if host else []
 
 
 def _cacheable(request: HttpRequest) -> bool:

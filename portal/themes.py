@@ -15,10 +15,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loaders import cached, filesystem
 from django.utils.translation import gettext_lazy as _
+
+from portal.city.process_cache import ProcessCache
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,6 @@ THEMES: dict[str, Theme] = {
     "base": Theme("base", _("基础主题")),
     "jianye": Theme("jianye", _("建邺区主题"), {"logo": "themes/jianye/img/logo.svg"}),
 }
-
-THEMES_KEY = "portal:themes"
 
 
 @dataclass
@@ -66,6 +65,26 @@ def theme_active() -> Theme:
     return THEMES.get(name, THEMES["base"])
 
 
+def site_match(entries: list[tuple], hostname: str, port: int | None):
+    """The value of the entry whose (hostname, port, is_default_site, value) matches the
+    host the way Wagtail matches a Site: host and port, then host alone, then the default."""
+    for matches in (
+        lambda h, p, d: h == hostname and p == port,
+        lambda h, p, d: h == hostname,
+        lambda h, p, d: d,
+    ):
+        for h, p, d, value in entries:
+            if matches(h, p, d):
+                return value
+    return None
+
+
+def serving_host() -> tuple[str, int | None] | None:
+    """The host of the request being served through ThemeMiddleware, if any."""
+    serving = _serving.get()
+    return None if serving is None else (serving.hostname, serving.port)
+
+
 def _site_themes() -> list[tuple[str, int, bool, str]]:
     from portal.models import ThemeSettings
 
@@ -75,23 +94,18 @@ def _site_themes() -> list[tuple[str, int, bool, str]]:
     ]
 
 
+# Read on every request that renders a template: kept per process, rebuilt when a site or
+# its theme changes anywhere (portal/page_cache.py connects the receivers).
+SITE_THEMES = ProcessCache("site-themes", _site_themes)
+
+
 def theme_for_host(hostname: str, port: int | None) -> str:
-    """The theme chosen by the Wagtail Site serving this host (matched as Wagtail does: host
-    and port, then host alone, then the default site); one cached query for all sites."""
-    chosen = cache.get_or_set(THEMES_KEY, _site_themes, None)
-    for matches in (
-        lambda h, p, d: h == hostname and p == port,
-        lambda h, p, d: h == hostname,
-        lambda h, p, d: d,
-    ):
-        for h, p, d, theme in chosen:
-            if matches(h, p, d):
-                return theme
-    return settings.THEME
+    """The theme chosen by the Wagtail Site serving this host."""
+    return site_match(SITE_THEMES.get(), hostname, port) or settings.THEME
 
 
 def theme_cache_clear() -> None:
-    cache.delete(THEMES_KEY)
+    SITE_THEMES.invalidate()
 
 
 class ThemeMiddleware:
