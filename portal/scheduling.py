@@ -23,6 +23,7 @@ PERIODIC_TASKS: dict[str, int] = {
     "portal.tasks.pages_publish_scheduled": 60,
     "portal.archive.tasks.archive_sweep": 600,
     "portal.archive.tasks.fixity_sweep_task": 24 * 3600,
+    "portal.archive.tasks.borrow_expire_task": 60,
 }
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 

@@ -73,6 +73,7 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount("paiqian01", _name(5), "dispatcher", "ZHZX"),
         DemoAccount("paiqian02", _name(6), "dispatcher", "ZHZX"),
         DemoAccount("dangan01", _name(7), "archivist", "ZHZX"),
+        DemoAccount("danganzhang01", _name(15), "archive_head", "ZHZX"),
         DemoAccount("xuanchuan01", _name(8), "publicity_editor", "ZHZX"),
         DemoAccount("xuanchuan02", _name(14), "publicity_head", "ZHZX"),
         DemoAccount("shenji01", _name(9), "auditor", "ZHZX"),

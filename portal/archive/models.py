@@ -63,6 +63,7 @@ class ItemState(models.TextChoices):
     PROCESSING = "processing", _("归档处理中")
     FILED = "filed", _("已归档")
     FAILED = "failed", _("四性检测未通过")
+    DESTROYED = "destroyed", _("已销毁")
 
 
 class RetentionRule(models.Model):
@@ -176,6 +177,12 @@ class ArchivalItem(models.Model):
     # The full processing trail (events and steps) at filing: DA/T 46's business entity.
     history = models.JSONField(_("办理过程"), default=dict)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    # Set by an appraisal that extends retention (a correction, so versioned); the 档号
+    # keeps the retention it was filed with.
+    retention_extended = models.CharField(
+        _("鉴定后保管期限"), max_length=3, choices=Retention.choices, blank=True, default=""
+    )
+    destroyed_at = models.DateTimeField(_("销毁时间"), null=True, blank=True)
 
     # --- preservation ------------------------------------------------------------------
     state = models.CharField(
@@ -196,6 +203,8 @@ class ArchivalItem(models.Model):
         permissions = [
             ("file_archivalitem", _("归档与更正档案")),
             ("view_restricted_archivalitem", _("查看限制利用档案")),
+            ("export_catalogue", _("导出归档文件目录")),
+            ("appraise_archivalitem", _("鉴定档案与设置法律保留")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -230,6 +239,10 @@ class ArchivalItem(models.Model):
         return bool(self.classification)
 
     @property
+    def effective_retention(self) -> str:
+        return self.retention_extended or self.retention
+
+    @property
     def case_file(self) -> "ItemFile | None":
         return self.files.filter(role=ItemFile.Role.CASE_FILE).order_by("-version", "-id").first()
 
@@ -261,6 +274,8 @@ class ItemFile(models.Model):
     sha256 = models.CharField(max_length=64)
     source_ref = models.CharField(_("来源"), max_length=100, blank=True)
     added_at = models.DateTimeField()
+    # Set when a destruction purged the bytes; the row stays as the tombstone's inventory.
+    purged_at = models.DateTimeField(_("清除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("档案文件")
@@ -389,3 +404,214 @@ class ItemUserObjectPermission(UserObjectPermissionBase):
 
 class ItemGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(ArchivalItem, on_delete=models.CASCADE)
+
+
+class BorrowRequest(models.Model):
+    """A request to use an item (借阅/利用): who, what, why, how long and how (view, print
+    or download). The archive's head approves it; approval grants view on the item until
+    `expires_at`, and the expiry sweep takes the grant back."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("查阅")
+        PRINT = "print", _("打印")
+        DOWNLOAD = "download", _("下载")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        EXPIRED = "expired", _("已到期")
+
+    item = models.ForeignKey(
+        ArchivalItem, on_delete=models.PROTECT, related_name="borrows", verbose_name=_("档案")
+    )
+    borrower = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="archive_borrows",
+        verbose_name=_("借阅人"),
+    )
+    purpose = models.CharField(_("利用目的"), max_length=200)
+    kind = models.CharField(_("利用方式"), max_length=10, choices=Kind.choices)
+    days = models.PositiveSmallIntegerField(_("借阅天数"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True, db_index=True)
+    # True while this request holds the borrower's guardian grant on the item (a borrower
+    # who could already see the item gets no grant, so expiry must not take theirs away).
+    holds_grant = models.BooleanField(default=False)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("借阅申请")
+        verbose_name_plural = _("借阅申请")
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_borrowrequest", _("审批档案借阅"))]
+
+    def __str__(self) -> str:
+        return f"{self.borrower} {self.item} {self.get_kind_display()}"
+
+
+class LegalHold(models.Model):
+    """A legal hold (法律保留/冻结): while not lifted, the item cannot be destroyed."""
+
+    item = models.ForeignKey(
+        ArchivalItem, on_delete=models.PROTECT, related_name="holds", verbose_name=_("档案")
+    )
+    reason = models.CharField(_("保留原因"), max_length=200)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("设置人"),
+    )
+    placed_at = models.DateTimeField(_("设置时间"))
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("解除人"),
+    )
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("法律保留")
+        verbose_name_plural = _("法律保留")
+        ordering = ["-placed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.reason}"
+
+
+class Appraisal(models.Model):
+    """One appraisal (鉴定) of an item at retention end: extend (with the new retention) or
+    destroy (the item may then join a destruction batch)."""
+
+    class Decision(models.TextChoices):
+        EXTEND = "extend", _("延长保管期限")
+        DESTROY = "destroy", _("销毁")
+
+    item = models.ForeignKey(
+        ArchivalItem, on_delete=models.PROTECT, related_name="appraisals", verbose_name=_("档案")
+    )
+    decision = models.CharField(_("鉴定结论"), max_length=10, choices=Decision.choices)
+    new_retention = models.CharField(
+        _("新保管期限"), max_length=3, choices=Retention.choices, blank=True
+    )
+    reason = models.TextField(_("鉴定意见"))
+    appraised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("鉴定人"),
+    )
+    appraised_at = models.DateTimeField(_("鉴定时间"))
+
+    class Meta:
+        verbose_name = _("档案鉴定")
+        verbose_name_plural = _("档案鉴定")
+        ordering = ["-appraised_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.get_decision_display()}"
+
+
+class DestructionBatch(models.Model):
+    """A destruction batch (销毁批次): proposed by an archivist, approved by the archive's
+    head, witnessed by two other people, then executed."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        DESTROYED = "destroyed", _("已销毁")
+
+    items = models.ManyToManyField(ArchivalItem, related_name="destruction_batches")
+    reason = models.TextField(_("销毁理由"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=State.choices, default=State.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("提出人"),
+    )
+    proposed_at = models.DateTimeField(_("提出时间"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    witnesses = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, verbose_name=_("监销人")
+    )
+    destroyed_at = models.DateTimeField(_("销毁时间"), null=True, blank=True)
+    method = models.CharField(_("销毁方式"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("销毁批次")
+        verbose_name_plural = _("销毁批次")
+        ordering = ["-proposed_at", "-id"]
+        permissions = [
+            ("approve_destructionbatch", _("审批档案销毁")),
+            ("witness_destructionbatch", _("监销档案")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('销毁批次')} {self.pk}"
+
+
+class DestructionRecord(models.Model):
+    """One line of the destruction register (销毁清册), kept permanently: never changed,
+    never deleted."""
+
+    batch = models.ForeignKey(
+        DestructionBatch, on_delete=models.PROTECT, related_name="records", verbose_name=_("批次")
+    )
+    item = models.OneToOneField(
+        ArchivalItem, on_delete=models.PROTECT, related_name="destruction", verbose_name=_("档案")
+    )
+    reference_code = models.CharField(_("档号"), max_length=60)
+    title = models.CharField(_("题名"), max_length=300)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    retention = models.CharField(_("保管期限"), max_length=3)
+    files = models.PositiveIntegerField(_("文件数"))
+    approved_by = models.CharField(_("审批人"), max_length=150)
+    witnesses = models.CharField(_("监销人"), max_length=300)
+    method = models.CharField(_("销毁方式"), max_length=100)
+    destroyed_at = models.DateTimeField(_("销毁时间"))
+
+    class Meta:
+        verbose_name = _("销毁清册")
+        verbose_name_plural = _("销毁清册")
+        ordering = ["-destroyed_at", "reference_code"]
+
+    def __str__(self) -> str:
+        return self.reference_code
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ImmutableRecord(_("销毁清册不能修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord(_("销毁清册不能删除。"))

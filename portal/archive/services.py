@@ -50,6 +50,7 @@ CORRECTABLE = (
     "keywords",
     "summary",
     "classification",
+    "retention_extended",
 )
 
 
@@ -430,7 +431,7 @@ def item_fixity_check(*, item: ArchivalItem | int, at: dt.datetime | None = None
     item = ArchivalItem.objects.select_for_update().get(pk=pk)
     now = _now(at)
     problems: list[tuple[ItemFile | None, str, str, str]] = []
-    for f in item.files.order_by("id"):
+    for f in item.files.filter(purged_at__isnull=True).order_by("id"):
         found = checks.file_sha256(f)
         if found is None:
             problems.append((f, _("文件缺失：%s") % f.name, f.sha256, ""))
@@ -463,7 +464,8 @@ def item_fixity_check(*, item: ArchivalItem | int, at: dt.datetime | None = None
 def fixity_sweep(*, at: dt.datetime | None = None) -> int:
     """Re-check every item (the daily fixity task); returns the number with problems."""
     bad = 0
-    for pk in ArchivalItem.objects.exclude(state=ItemState.PROCESSING).values_list("pk", flat=True):
+    checked = ArchivalItem.objects.exclude(state__in=[ItemState.PROCESSING, ItemState.DESTROYED])
+    for pk in checked.values_list("pk", flat=True):
         if item_fixity_check(item=pk, at=at):
             bad += 1
     return bad

@@ -49,3 +49,11 @@ def archive_sweep() -> int:
 def fixity_sweep_task() -> int:
     """The daily fixity re-check of every item."""
     return services.fixity_sweep()
+
+
+@task()
+def borrow_expire_task() -> int:
+    """Take back the grants of loans whose time is up (every minute)."""
+    from portal.archive.borrowing import borrow_expire_due
+
+    return borrow_expire_due()

@@ -6,7 +6,14 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from portal.archive.models import AccessLog, FixityAlarm, RetentionRule
+from portal.archive.models import (
+    AccessLog,
+    BorrowRequest,
+    DestructionRecord,
+    FixityAlarm,
+    LegalHold,
+    RetentionRule,
+)
 
 
 class AccessLogViewSet(ModelViewSet):
@@ -39,6 +46,37 @@ class FixityAlarmViewSet(ModelViewSet):
     form_fields = ["resolved_at", "resolution"]
 
 
+class BorrowRequestViewSet(ModelViewSet):
+    # Read-only for the auditor, archivists and the head: borrowing is written by services.
+    model = BorrowRequest
+    icon = "doc-full"
+    menu_label = _("借阅记录")
+    list_display = ["requested_at", "borrower", "item", "kind", "state", "decided_by", "expires_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["purpose", "item__reference_code", "borrower__username"]
+    inspect_view_enabled = True
+    exclude_form_fields = []
+
+
+class LegalHoldViewSet(ModelViewSet):
+    model = LegalHold
+    icon = "lock"
+    menu_label = _("法律保留")
+    list_display = ["placed_at", "item", "reason", "placed_by", "lifted_at"]
+    inspect_view_enabled = True
+    exclude_form_fields = []
+
+
+class DestructionRecordViewSet(ModelViewSet):
+    model = DestructionRecord
+    icon = "bin"
+    menu_label = _("销毁清册")
+    list_display = ["destroyed_at", "reference_code", "title", "approved_by", "witnesses"]
+    search_fields = ["reference_code", "title"]
+    inspect_view_enabled = True
+    exclude_form_fields = []
+
+
 class ArchiveViewSetGroup(ViewSetGroup):
     menu_label = _("档案管理")
     menu_icon = "folder-open-inverse"
@@ -47,6 +85,9 @@ class ArchiveViewSetGroup(ViewSetGroup):
         AccessLogViewSet("archive_access_log"),
         RetentionRuleViewSet("archive_retention"),
         FixityAlarmViewSet("archive_fixity_alarms"),
+        BorrowRequestViewSet("archive_borrows"),
+        LegalHoldViewSet("archive_legal_holds"),
+        DestructionRecordViewSet("archive_destruction_register"),
     )
 
 
