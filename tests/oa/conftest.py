@@ -18,7 +18,12 @@ COUNTERSIGNERS = {"HWS": "lingdao_hws", "SZC": "lingdao_szc", "YLS": "lingdao_yl
 
 @pytest.fixture
 def organ():
-    return IssuingOrgan.objects.get(code="建城管")
+    # Loaded by a data migration; a transactional test's flush removes it, so recreate it.
+    organ, _created = IssuingOrgan.objects.get_or_create(
+        code="建城管",
+        defaults={"name": "南京市建邺区城市管理局", "mark": "南京市建邺区城市管理局文件"},
+    )
+    return organ
 
 
 @pytest.fixture
