@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from portal.accounts.models import User
-from portal.oa.models import Countersign, OfficialDocument, Status
+from portal.oa.models import Classification, Countersign, OfficialDocument, Status
 from portal.oa.services import countersign_open, document_may_view
 
 
@@ -15,7 +15,7 @@ def document_list(*, user: User) -> QuerySet[OfficialDocument]:
         user, "oa.view_officialdocument", klass=OfficialDocument, accept_global_perms=False
     )
     return (
-        granted.filter(Q(classification="none") | Q(readers=user))
+        granted.filter(Q(classification=Classification.NONE) | Q(readers=user))
         .distinct()
         .select_related("organ", "drafter")
         .order_by("-created_at")

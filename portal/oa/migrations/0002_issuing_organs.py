@@ -1,6 +1,7 @@
 from django.db import migrations
 
-# The district's issuing organs with their 机关代字 (reference data, editable in the admin).
+# The district's issuing organs with their 机关代字 (reference data; more are added by a later
+# migration until the OA has an admin view for them).
 ORGANS = [
     ("南京市建邺区城市管理局", "南京市建邺区城市管理局文件", "建城管"),
     ("南京市建邺区数字化城市管理监督指挥中心", "建邺区数字化城市管理监督指挥中心", "建城管指"),
