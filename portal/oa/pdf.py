@@ -12,7 +12,9 @@ from weasyprint import HTML
 
 from portal.oa.models import OfficialDocument
 
-CN_DIGITS = "〇一二三四五六七八九"
+# The red header spans the 156 mm type area on one line: about 440 pt, a little kept spare.
+MARK_WIDTH_PT = 420
+MARK_MAX_PT = 36
 
 
 def document_pdf_render(document: OfficialDocument) -> bytes:
@@ -21,6 +23,7 @@ def document_pdf_render(document: OfficialDocument) -> bytes:
         "oa/document_pdf.html",
         {
             "document": document,
+            "mark_size": min(MARK_MAX_PT, MARK_WIDTH_PT // max(1, len(document.organ.mark))),
             "recipients": document.recipients.order_by("name"),
             "copies_to": document.copies_to.order_by("name"),
             "paragraphs": [p.strip() for p in document.body.splitlines() if p.strip()],

@@ -33,7 +33,7 @@ def draft_data(organ):
             "organ": organ,
             "doc_type": DocType.NOTICE,
             "title": "关于开展建邺区市容环境专项整治的通知",
-            "body": "各街道办事处：\n为进一步提升市容环境，现决定开展专项整治。",
+            "body": "为进一步提升市容环境，现决定开展专项整治。",
             "signer": User.objects.get(username=SIGNER),
             "recipients": list(Department.objects.filter(code__in=["JD001", "JD002"])),
             "copies_to": list(Department.objects.filter(code="ZHZX")),

@@ -16,7 +16,7 @@ from tests.oa.conftest import COUNTERSIGNERS, DRAFTER, PRINCIPAL, REGISTRAR, REV
 pytestmark = pytest.mark.django_db
 
 TITLE = "关于开展建邺区市容环境专项整治的通知"
-BODY = "各街道办事处：\n为进一步提升市容环境，现决定在全区开展为期三个月的专项整治。"
+BODY = "为进一步提升市容环境，现决定在全区开展为期三个月的专项整治。"
 
 
 def _draft_post(**overrides) -> dict:
