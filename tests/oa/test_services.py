@@ -176,3 +176,31 @@ def test_pdf_page_waits_for_a_number(user, draft_data, walk, client):
     response = client.get(reverse("oa:document_pdf", args=[document.pk]))
     assert response.status_code == 200  # the immediate task backend rendered it in the view
     assert OfficialDocument.objects.get(pk=document.pk).pdf_version == document.version
+
+
+def test_upward_document_pdf_names_its_signer(user, draft_data, walk, tmp_path):
+    import subprocess
+
+    from portal.oa.models import Direction, DocType
+    from portal.oa.pdf import document_pdf_render
+
+    principal = user("zhuyao01")
+    data = draft_data(
+        doc_type=DocType.REQUEST,
+        direction=Direction.UP,
+        title="关于增设江心洲环卫作业点的请示",
+        body="拟在江心洲增设环卫作业点一处。妥否，请批示。",
+        recipients=list(Department.objects.filter(code="ZHZX")),
+        signer=principal,
+        note="联系人：王伟，电话：025-86556080",
+    )
+    document = walk(s.document_create(actor=user(DRAFTER), data=data), Status.DISPATCH)
+    pdf = tmp_path / "request.pdf"
+    pdf.write_bytes(document_pdf_render(document))
+    text = subprocess.run(  # noqa: S603  (a fixed poppler tool on our own file)
+        ["/usr/bin/pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    flat = "".join(text.split())
+    assert f"签发人：{principal}" in flat
+    assert document.number in flat and "妥否，请批示" in flat
+    assert "（联系人：王伟，电话：025-86556080）" in flat
