@@ -128,10 +128,10 @@ def catalogue_xlsx(*, rows: list[CatalogueRow], title: str) -> bytes:
 
 def catalogue_pdf(*, rows: list[CatalogueRow], title: str) -> bytes:
     """The catalogue as a landscape A4 PDF with the CJK font embedded."""
-    from weasyprint import HTML
+    from portal.pdf import pdf_render
 
     html = render_to_string(
         "archive/catalogue_pdf.html",
         {"rows": rows, "title": title, "columns": catalogue_columns()},
     )
-    return HTML(string=html).write_pdf()
+    return pdf_render(html)

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from weasyprint import HTML
 
 from portal.archive.models import ArchivalItem, ItemFile
+from portal.pdf import pdf_render
 
 MAP_SIZE = 360
 
@@ -106,4 +106,4 @@ def case_file_render(item: ArchivalItem) -> bytes:
             "rendered_at": timezone.localtime(),
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/a-3b")
+    return pdf_render(html, pdf_variant="pdf/a-3b")

@@ -26,13 +26,13 @@ div {{ position: absolute; left: -20mm; width: 250mm; text-align: center; font-s
 
 
 def _stamp_pdf(text: str) -> bytes:
-    from weasyprint import HTML
+    from portal.pdf import pdf_render
 
     # One plain line a reader (and pdftotext) can read, and rotated rows across the page.
     rows = f"<p>{escape(text)}</p>" + "".join(
         f'<div style="top:{top}mm">{escape(text)}</div>' for top in range(20, 290, 55)
     )
-    return HTML(string=_STAMP_HTML.format(rows=rows)).write_pdf()
+    return pdf_render(_STAMP_HTML.format(rows=rows))
 
 
 def watermark_pdf(data: bytes, *, text: str) -> bytes:

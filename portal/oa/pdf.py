@@ -4,13 +4,12 @@ and date, 附注, and the colophon (抄送, 印发机关和印发日期). WeasyP
 CJK glyphs actually used. Rendered by the worker only, never in a request.
 """
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
-from weasyprint import HTML
 
 from portal.oa.models import OfficialDocument
+from portal.pdf import pdf_render
 
 # The red header spans the 156 mm type area on one line: about 440 pt, a little kept spare.
 MARK_WIDTH_PT = 420
@@ -30,7 +29,7 @@ def document_pdf_render(document: OfficialDocument) -> bytes:
             "attachments": document.attachments.all(),
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return pdf_render(html)
 
 
 def document_pdf_store(*, document_id: int) -> int | None:

@@ -205,11 +205,9 @@ def test_auditor_reviews_the_borrowing_log(item, user, login):
 
 
 def test_pdf_watermark_on_every_page(item):
-    from weasyprint import HTML
+    from portal.pdf import pdf_render
 
-    two_pages = HTML(
-        string="<p>第一页</p><p style='page-break-before:always'>第二页</p>"
-    ).write_pdf()
+    two_pages = pdf_render("<p>第一页</p><p style='page-break-before:always'>第二页</p>")
     text = _pdf_text(watermark_pdf(two_pages, text="张三（zhangsan）利用 2026-11-25 10:00"))
     pages = text.split("\f")
     assert sum("zhangsan" in page for page in pages) == 2

@@ -19,9 +19,15 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items):
+    browser_items = []
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            browser_items.append(item)
+    # Last: Playwright's sync API keeps an event loop running in the main thread for the
+    # session, and async_to_sync (channels tests, signal receivers) refuses to run there.
+    last = {id(item) for item in browser_items}
+    items[:] = [item for item in items if id(item) not in last] + browser_items
 
 
 @pytest.fixture(scope="session")
