@@ -34,6 +34,7 @@ ALLOWED_TYPES = {
     "video/quicktime",
     "application/pdf",
     "image/heic",
+    "text/plain",  # OA 附件 may be UTF-8 text (portal.oa.attachments)
 }
 
 
@@ -136,6 +137,19 @@ def sniff(head: bytes) -> str | None:
             return "video/quicktime"
         return "video/mp4"
     return None
+
+
+def _text_sniff(item_file: ItemFile) -> str | None:
+    """text/plain when the whole file is UTF-8 without NUL bytes (OA 附件 may be text)."""
+    with item_file.file.open("rb") as handle:
+        data = handle.read()
+    if b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain"
 
 
 class VirusScanner(ABC):
@@ -258,7 +272,11 @@ def _usability(item: ArchivalItem, files: list[ItemFile]) -> list[dict]:
     for f in files:
         if f.content_type == "application/pdf":
             text = pdf_text(f)
-            ok = item.reference_code in text
+            # The case file carries the 档号; a filed original (e.g. the 公文 PDF) predates it.
+            if f.role == ItemFile.Role.CASE_FILE:
+                ok = item.reference_code in text
+            else:
+                ok = bool(text.strip())
             rows.append(_row(_("PDF可读且含文本：%s") % f.name, ok, _("%d 字") % len(text)))
         elif f.content_type.startswith("image/") and f.content_type != "image/heic":
             rows.append(_row(_("图像可打开：%s") % f.name, _image_opens(f)))
@@ -278,7 +296,7 @@ def _security(files: list[ItemFile]) -> list[dict]:
         except (FileNotFoundError, OSError):
             rows.append(_row(_("文件可读：%s") % f.name, False))
             continue
-        found = sniff(head)
+        found = sniff(head) or _text_sniff(f)
         rows.append(
             _row(_("内容类型与声明一致：%s") % f.name, found == f.content_type, found or "?")
         )

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.archive.models import ArchivalItem, ItemFile
+from portal.archive.models import ArchivalItem, ItemFile, RecordClass
 from portal.pdf import pdf_render
 
 MAP_SIZE = 360
@@ -85,7 +85,10 @@ def _time(value: str | None) -> str:
 
 
 def case_file_render(item: ArchivalItem) -> bytes:
-    """The PDF/A-3b case file of the item's current version."""
+    """The PDF/A-3b case file of the item's current version (a document's 归档文件 cover
+    and 处理单 for items of 门类 WS)."""
+    if item.record_class == RecordClass.DOCUMENT:
+        return _document_file_render(item)
     meta = item.metadata
     events = [{**e, "at": _time(e.get("at"))} for e in item.history.get("events", [])]
     url = verify_url(item)
@@ -103,6 +106,25 @@ def case_file_render(item: ArchivalItem) -> bytes:
             "qr_svg": qr_svg(url),
             "verify_url": url,
             "times": {k: _time(meta.get(k)) for k in ("reported_at", "closed_at", "handled_at")},
+            "rendered_at": timezone.localtime(),
+        },
+    )
+    return pdf_render(html, pdf_variant="pdf/a-3b")
+
+
+def _document_file_render(item: ArchivalItem) -> bytes:
+    url = verify_url(item)
+    html = render_to_string(
+        "archive/document_file_pdf.html",
+        {
+            "item": item,
+            "meta": item.metadata,
+            "events": [{**e, "at": _time(e.get("at"))} for e in item.history.get("events", [])],
+            "countersigns": [
+                {**c, "at": _time(c.get("at"))} for c in item.history.get("countersigns", [])
+            ],
+            "qr_svg": qr_svg(url),
+            "verify_url": url,
             "rendered_at": timezone.localtime(),
         },
     )

@@ -261,6 +261,16 @@ def _expected_files(item: ArchivalItem) -> int:
             return len(case_source(item.case).files)
         except ValidationError:  # the case was reopened since: what was filed is complete
             pass
+    if item.source_type == "document":
+        from portal.archive.sources import document_source
+        from portal.oa.models import OfficialDocument
+
+        document = OfficialDocument.objects.filter(pk=item.source_id).first()
+        if document is not None:
+            try:
+                return len(document_source(document).files)
+            except ValidationError:  # its PDF is being re-rendered: what was filed stands
+                pass
     return item.files.exclude(role=ItemFile.Role.CASE_FILE).count()
 
 
