@@ -293,7 +293,7 @@ class Category(models.Model):
     )
     is_emergency = models.BooleanField(_("应急类"), default=False)
     # Shown to residents who pick the category on the public report page (e.g. "燃气泄漏请
-    #立即拨打 119"); blank for most.
+    # 立即拨打 119"); blank for most.
     public_notice = models.TextField(_("公众提示"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
 

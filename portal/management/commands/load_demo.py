@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from portal.accounts.demo import DEMO_PASSWORD, demo_accounts_load
-from portal.accounts.roles import ROLES_BY_CODE
+from portal.accounts.roles import ROLES
 from portal.city.demo import components_load
 from portal.city.demo_map import map_layout, map_spec
 from portal.city.models import Grid
@@ -22,24 +22,6 @@ from portal.workflow.emergency_demo import emergency_demo_load
 from portal.workflow.models import Case
 from portal.workflow.search import INDEX as CASE_INDEX
 from search.services import index_rebuild
-
-ROLE_ORDER = [
-    "supervisor",
-    "acceptance_clerk",
-    "shift_leader",
-    "dispatcher",
-    "dept_handler",
-    "dept_leader",
-    "street_office",
-    "community_office",
-    "module_admin",
-    "archivist",
-    "publicity_editor",
-    "publicity_head",
-    "auditor",
-    "system_admin",
-    "security_admin",
-]
 
 
 class Command(BaseCommand):
@@ -90,9 +72,11 @@ class Command(BaseCommand):
 
     def _print_accounts(self, roster) -> None:
         self.stdout.write(_("演示账号（统一密码 %(p)s）：") % {"p": DEMO_PASSWORD})
-        for role in ROLE_ORDER:
-            names = [a.username for a in roster if a.role == role]
+        for role in ROLES:  # every role, in the order roles.py lists them
+            names = [a.username for a in roster if a.role == role.code]
+            if not names:
+                continue
             shown = "、".join(names[:3]) + (
                 _(" 等 %(n)d 个") % {"n": len(names)} if len(names) > 3 else ""
             )
-            self.stdout.write(f"  {ROLES_BY_CODE[role].name:<8} {shown}")
+            self.stdout.write(f"  {role.name:<8} {shown}")
