@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 PUBLIC = "public"
+# Held by superusers only: for documents whose rules open them to superusers by name
+# rather than through a permission (guardian object grants).
+SUPERUSER = "superuser"
 
 
 @dataclass
@@ -72,10 +75,13 @@ def user_token(user_id: int) -> str:
 
 
 def user_tokens(user) -> set[str]:
-    """The access tokens a user holds: public, their permissions, groups and id."""
+    """The access tokens a user holds: public, their permissions, groups and id. A
+    deactivated account holds only the public token, as it may open nothing else."""
     tokens = {PUBLIC}
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return tokens
+    if user.is_superuser:
+        tokens.add(SUPERUSER)
     tokens |= {perm_token(p) for p in user.get_all_permissions()}
     tokens |= {group_token(g) for g in user.groups.values_list("pk", flat=True)}
     tokens.add(user_token(user.pk))

@@ -8,3 +8,9 @@ class OaConfig(AppConfig):
     name = "portal.oa"
     label = "oa"
     verbose_name = _("协同办公")
+
+    def ready(self) -> None:
+        from portal.oa.search import OfficialDocumentType
+        from search.documents import document_type_register
+
+        document_type_register(OfficialDocumentType())

@@ -31,7 +31,9 @@ from portal.oa.models import (
     Status,
 )
 from portal.oa.rules import DraftData, draft_validate
+from portal.oa.search import INDEX as SEARCH_INDEX
 from portal.oa.signals import document_issued
+from search.services import outbox_enqueue
 
 VIEW = "oa.view_officialdocument"
 
@@ -91,6 +93,9 @@ def _record(
     from_status = document.status
     document.status = to_status
     document.version += 1
+    # Every change passes here, grants included: the search entry (text and ACL) follows
+    # in the same transaction.
+    outbox_enqueue(index=SEARCH_INDEX, object_id=document.pk)
     return DocumentEvent.objects.create(
         document=document,
         seq=document.version,
