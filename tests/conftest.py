@@ -65,7 +65,10 @@ def _fresh_caches():
     yield
     from django.core.cache import cache
 
+    from portal.city.process_cache import process_caches_reset
+
     cache.clear()
+    process_caches_reset()
 
 
 MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)

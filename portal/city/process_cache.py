@@ -7,6 +7,7 @@ not shared, so a maximum age bounds how stale another process can be.
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -15,8 +16,12 @@ from django.core.cache import cache
 T = TypeVar("T")
 
 
+_instances: "weakref.WeakSet[ProcessCache]" = weakref.WeakSet()
+
+
 class ProcessCache(Generic[T]):
     def __init__(self, key: str, build: Callable[[], T], max_age_seconds: float = 300) -> None:
+        _instances.add(self)
         self._key = f"process-cache:{key}:version"
         self._build = build
         self._max_age = max_age_seconds
@@ -49,3 +54,10 @@ class ProcessCache(Generic[T]):
         except ValueError:
             cache.set(self._key, 1, timeout=None)
         self._value = None
+
+
+def process_caches_reset() -> None:
+    """Forget every process cache's value (tests start each case cold, so a value built by
+    an earlier test can't reach its maximum age in the middle of a later one)."""
+    for instance in list(_instances):
+        instance._value = None
