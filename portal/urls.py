@@ -17,6 +17,7 @@ urlpatterns = [
     path("archive/", include("portal.archive.urls")),
     path("command/", include("portal.workflow.command_urls")),
     path("oa/", include("portal.oa.urls")),
+    path("todo/", include("portal.inbox.urls")),
     path("search/", views.public_search, name="public_search"),
     path("", include("portal.citizen.urls")),
 ]

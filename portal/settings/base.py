@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "portal.citizen",
     "portal.oa",
     "portal.archive",
+    "portal.inbox",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",

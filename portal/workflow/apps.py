@@ -19,3 +19,18 @@ class WorkflowConfig(AppConfig):
         from portal.workflow.signals import case_event_recorded
 
         case_event_recorded.connect(on_case_event, dispatch_uid="workflow.dashboard")
+
+        from django.urls import reverse_lazy
+
+        from portal.inbox.registry import TaskSource, task_source_register
+        from portal.workflow.inbox import case_tasks
+
+        task_source_register(
+            TaskSource(
+                key="cases",
+                label=_("案件办理"),
+                fetch=case_tasks,
+                url=reverse_lazy("workflow:inbox"),
+                order=10,
+            )
+        )

@@ -3,7 +3,10 @@ claim/unclaim so two colleagues do not work on the same step."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from portal.inbox.registry import Task, TaskBatch
 
 from portal.accounts.models import User
 from portal.workflow.models import CaseStep, Step
@@ -66,3 +69,23 @@ def step_unclaim(*, step: CaseStep | int, user: User) -> CaseStep:
     CaseStep.objects.filter(pk=pk, assignee=user).update(assignee=None)
     step.refresh_from_db()
     return step
+
+
+def case_tasks(user: User, limit: int) -> TaskBatch:
+    """The personal inbox's case-loop source: the same steps as the case inbox."""
+    steps = inbox_list(user=user)
+    return TaskBatch(
+        total=steps.count(),
+        tasks=[
+            Task(
+                title=step.case.category.name,
+                reference=step.case.number,
+                action=step.get_step_display(),
+                url=reverse("workflow:case_detail", args=[step.case.number]),
+                deadline=step.deadline,
+                warn_at=step.case.step_warn_at,
+                received_at=step.started_at,
+            )
+            for step in steps[:limit]
+        ],
+    )
