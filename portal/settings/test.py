@@ -1,7 +1,11 @@
 """Settings for the test suite; DATABASE_URL and REDIS_URL pick the services under test."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import STORAGES, TEMPLATES, VAR_DIR, env
+from .base import DATABASES, STORAGES, TEMPLATES, VAR_DIR, env
 
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
@@ -23,3 +27,12 @@ TEMPLATES[0]["OPTIONS"]["debug"] = True
 # Serve static files from the finders (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A database file, not Django's shared-cache in-memory database: shared cache takes
+    # table locks that fail at once ("database table is locked") when the live servers'
+    # threads overlap, where a WAL file waits on busy_timeout as the embedded default does.
+    # One file per test process, so concurrent runs never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"portal-test-{os.getpid()}.sqlite3")
+    }
