@@ -6,9 +6,8 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.inbox.registry import Task, TaskBatch
-
 from portal.accounts.models import User
+from portal.inbox.registry import Task, TaskBatch
 from portal.workflow.models import CaseStep, Step
 
 # Centre steps: anyone holding the permission may take them; departments take "handle".
