@@ -7,7 +7,7 @@ from django.db import transaction
 
 from portal.accounts.models import User
 from portal.accounts.roles import ROLES_BY_CODE, role_group
-from portal.city.models import Department, Grid, Module, Street
+from portal.city.models import Community, Department, Grid, Module, Street
 
 DEMO_PASSWORD = "Jianye@2026!"  # noqa: S105  (printed on purpose for the demo)
 
@@ -18,6 +18,7 @@ class DemoAccount:
     real_name: str
     role: str
     department: str  # department code
+    community: str = ""  # street code + community code, for community offices
 
 
 SURNAMES = (
@@ -103,6 +104,7 @@ def demo_accounts() -> list[DemoAccount]:
                     _name(n),
                     "community_office",
                     f"JD{street.code}",
+                    f"{street.code}{community.code}",
                 )
             )
     for dept in Department.objects.filter(kind=Department.Kind.PROFESSIONAL).order_by("code"):
@@ -129,6 +131,9 @@ def demo_accounts_load() -> list[DemoAccount]:
     )
     password = make_password(DEMO_PASSWORD)  # one Argon2 hash shared: the demo loads fast
     groups = {code: role_group(code) for code in ROLES_BY_CODE}
+    communities = {
+        f"{c.street.code}{c.code}": c for c in Community.objects.select_related("street")
+    }
     for number, account in enumerate(roster, start=1):
         if account.username in existing:
             continue
@@ -139,8 +144,14 @@ def demo_accounts_load() -> list[DemoAccount]:
             is_staff=True,
             department=departments[account.department],
             phone=f"1390258{number:04d}",
+            community=communities.get(account.community),
         )
         user.groups.add(groups[account.role])
+    for account in roster:  # accounts created before community offices had a community
+        if account.community and account.username in existing:
+            User.objects.filter(username=account.username, community__isnull=True).update(
+                community=communities[account.community]
+            )
     for module in Module.objects.order_by("code"):
         supervisor = User.objects.get(username=f"jiandu{module.code}")
         Grid.objects.filter(module=module, supervisor__isnull=True).update(supervisor=supervisor)

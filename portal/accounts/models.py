@@ -29,6 +29,16 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    # A community office's staff belong to their street's office (the department) and to
+    # one community: notices and supervised tasks address communities through it.
+    community = models.ForeignKey(
+        "city.Community",
+        verbose_name=_("所属社区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
 
     class Meta:
         verbose_name = _("用户")
