@@ -10,9 +10,8 @@ DocumentEvent, all in one transaction; a stale or double press is a TransitionCo
 
 import datetime as dt
 from collections.abc import Iterable
-from contextlib import contextmanager
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,8 @@ from guardian.shortcuts import assign_perm
 from portal.accounts.models import User
 from portal.accounts.roles import department_group, role_group
 from portal.city.models import Department
+from portal.oa import flow
+from portal.oa.flow import TransitionConflict
 from portal.oa.models import (
     Countersign,
     DocumentCounter,
@@ -36,18 +37,6 @@ from portal.oa.signals import document_issued
 from search.services import outbox_enqueue
 
 VIEW = "oa.view_officialdocument"
-
-
-class TransitionConflict(Exception):
-    """The document is not (or no longer) in a state this action starts from."""
-
-    def __init__(self, document: OfficialDocument, action: str) -> None:
-        self.document = document
-        self.action = action
-        super().__init__(
-            _("公文“%(t)s”当前处于“%(s)s”环节，不能执行此操作（可能已被他人处理）。")
-            % {"t": document.title, "s": document.get_status_display()}
-        )
 
 
 def document_may_view(*, user: User, document: OfficialDocument) -> bool:
@@ -69,16 +58,10 @@ def document_number_format(*, organ: IssuingOrgan, year: int, serial: int) -> st
 
 
 def _lock(document: OfficialDocument | int) -> OfficialDocument:
-    pk = document.pk if isinstance(document, OfficialDocument) else document
-    return (
-        OfficialDocument.objects.select_for_update(of=("self",))
-        .select_related("organ", "signer", "drafter")
-        .get(pk=pk)
-    )
+    return flow.lock(OfficialDocument, document, ("organ", "signer", "drafter"))
 
 
-def _refuse() -> PermissionDenied:
-    return PermissionDenied(_("您没有执行此操作的权限。"))
+_refuse = flow.refuse
 
 
 def _record(
@@ -90,25 +73,20 @@ def _record(
     at: dt.datetime,
     comment: str = "",
 ) -> DocumentEvent:
-    from_status = document.status
-    document.status = to_status
-    document.version += 1
     # Every change passes here, grants included: the search entry (text and ACL) follows
     # in the same transaction.
     outbox_enqueue(index=SEARCH_INDEX, object_id=document.pk)
-    return DocumentEvent.objects.create(
-        document=document,
-        seq=document.version,
+    return flow.record(
+        document,
+        event_model=DocumentEvent,
         action=action,
         actor=actor,
-        from_status=from_status,
         to_status=to_status,
-        comment=comment,
         at=at,
+        comment=comment,
     )
 
 
-@contextmanager
 def _transition(
     document: OfficialDocument | int,
     *,
@@ -119,19 +97,19 @@ def _transition(
     at: dt.datetime | None,
     perm: str | None = None,
 ):
-    """Lock, check the actor may read the document (and hold `perm`), check its state;
-    the body applies the step; the frame saves."""
-    document = _lock(document)
-    if not document_may_view(user=actor, document=document):
-        raise _refuse()
-    if perm is not None and not actor.has_perm(f"oa.{perm}"):
-        raise _refuse()
-    if document.status not in allowed or (
-        expected_version is not None and expected_version != document.version
-    ):
-        raise TransitionConflict(document, action)
-    yield document, at or timezone.now()
-    document.save()
+    """The shared frame (portal.oa.flow.step) for an outgoing document."""
+    return flow.step(
+        document,
+        model=OfficialDocument,
+        may_view=document_may_view,
+        actor=actor,
+        action=action,
+        allowed=allowed,
+        expected_version=expected_version,
+        at=at,
+        perm=f"oa.{perm}" if perm else None,
+        related=("organ", "signer", "drafter"),
+    )
 
 
 def _revision(document: OfficialDocument, *, actor: User, reason: str, at: dt.datetime) -> None:
