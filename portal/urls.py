@@ -18,6 +18,7 @@ urlpatterns = [
     path("command/", include("portal.workflow.command_urls")),
     path("oa/", include("portal.oa.urls")),
     path("todo/", include("portal.inbox.urls")),
+    path("approvals/", include("portal.approvals.urls")),
     path("search/", views.public_search, name="public_search"),
     path("", include("portal.citizen.urls")),
 ]

@@ -84,6 +84,7 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount("wenshu01", _name(16), "oa_registrar", "ZHZX"),
         DemoAccount("qianfa01", _name(17), "oa_signer", "ZHZX"),
         DemoAccount("zhuyao01", _name(18), "oa_principal", "ZHZX"),
+        DemoAccount("yinzhang01", _name(20), "seal_keeper", "ZHZX"),
     ]
     n = 20
     for module in Module.objects.order_by("code"):

@@ -107,6 +107,12 @@ ROLES: tuple[Role, ...] = (
     Role("oa_registrar", "公文文书", [*STAFF_BASE, "oa.register_document"]),
     Role("oa_signer", "签发领导", [*STAFF_BASE, "oa.sign_document"]),
     Role("oa_principal", "主要领导", [*STAFF_BASE, "oa.sign_document", "oa.sign_principal"]),
+    # 印章管理员: records each seal actually used for an approved 用印 request (portal/approvals).
+    Role(
+        "seal_keeper",
+        "印章管理员",
+        [*STAFF_BASE, "approvals.record_sealuselog", "approvals.view_sealuselog"],
+    ),
     Role(
         "module_admin",
         "模块管理员",
@@ -171,6 +177,8 @@ ROLES: tuple[Role, ...] = (
         "系统管理员",
         [
             ADMIN_ACCESS,
+            # The approval types (请假, 用印, 用车 …): form and stages (portal/approvals).
+            *_manage("approvals", ("approvaltype",)),
             *_manage("city", CITY_MODELS),
             "citizen.add_apiclient",
             "citizen.change_apiclient",

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "portal.oa",
     "portal.archive",
     "portal.inbox",
+    "portal.approvals",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",

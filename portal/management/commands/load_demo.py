@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.demo import DEMO_PASSWORD, demo_accounts_load
 from portal.accounts.roles import ROLES
+from portal.approvals.setup import approval_types_load
 from portal.city.demo import components_load
 from portal.city.demo_map import map_layout, map_spec
 from portal.city.models import Grid
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         roster = demo_accounts_load()
         site_setup()
         emergency_demo_load()
+        approval_types_load()
         self.stdout.write(
             _(
                 "演示数据就绪：网格 %(grids)d 个（新建 %(created)d），案件小类 %(minors)d 个，"
