@@ -24,6 +24,9 @@ PERIODIC_TASKS: dict[str, int] = {
     "portal.archive.tasks.archive_sweep": 600,
     "portal.archive.tasks.fixity_sweep_task": 24 * 3600,
     "portal.archive.tasks.borrow_expire_task": 60,
+    "portal.supervision.tasks.overdue_sweep": 60,
+    # Hourly, but it stores last week's bulletin only once (unique per week).
+    "portal.supervision.tasks.bulletin_weekly_task": 3600,
 }
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 

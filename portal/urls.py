@@ -18,6 +18,8 @@ urlpatterns = [
     path("command/", include("portal.workflow.command_urls")),
     path("oa/", include("portal.oa.urls")),
     path("todo/", include("portal.inbox.urls")),
+    path("supervision/", include("portal.supervision.urls")),
+    path("notices/", include("portal.notices.urls")),
     path("approvals/", include("portal.approvals.urls")),
     path("search/", views.public_search, name="public_search"),
     path("", include("portal.citizen.urls")),

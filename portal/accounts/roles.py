@@ -56,6 +56,14 @@ class Role:
 
 
 STAFF_BASE = [ADMIN_ACCESS, *_view("city", CITY_MODELS)]
+# 督办 (portal/supervision): leaders and the office raise items, decide extensions and
+# closures and read every item and bulletin; units' staff act for their unit. The office
+# head (oa_reviewer) also reviews notices (portal/notices); the registrar drafts them.
+SUPERVISION_LEADER = [
+    "supervision.issue_supervisedtask",
+    "supervision.oversee_supervisedtask",
+]
+SUPERVISION_UNIT = ["supervision.handle_supervisedtask"]
 
 ROLES: tuple[Role, ...] = (
     Role("supervisor", "监督员", [*STAFF_BASE, "workflow.report_case"]),
@@ -92,21 +100,45 @@ ROLES: tuple[Role, ...] = (
         ],
     ),
     Role("dispatcher", "派遣员", [*STAFF_BASE, "workflow.view_case", "workflow.dispatch_case"]),
-    Role("dept_handler", "部门处置员", [*STAFF_BASE, "oa.draft_document"]),
+    Role("dept_handler", "部门处置员", [*STAFF_BASE, "oa.draft_document", *SUPERVISION_UNIT]),
     Role(
         "dept_leader",
         "部门领导",
-        [*STAFF_BASE, "workflow.view_evaluation", "oa.draft_document", "oa.countersign_document"],
+        [
+            *STAFF_BASE,
+            "workflow.view_evaluation",
+            "oa.draft_document",
+            "oa.countersign_document",
+            *SUPERVISION_UNIT,
+        ],
     ),
-    Role("street_office", "街道办", [*STAFF_BASE, "oa.draft_document", "oa.countersign_document"]),
+    Role(
+        "street_office",
+        "街道办",
+        [
+            *STAFF_BASE,
+            "oa.draft_document",
+            "oa.countersign_document",
+            *SUPERVISION_UNIT,
+            "notices.draft_notice",
+        ],
+    ),
     Role("community_office", "社区工作站", [*STAFF_BASE, "oa.draft_document"]),
     # The 发文 flow of portal/oa: office review (核稿), the clerk who rechecks, numbers and
     # issues (文书), the responsible leader who signs, the principal leader who signs upward
     # and important documents.
-    Role("oa_reviewer", "办公室核稿", [*STAFF_BASE, "oa.review_document"]),
-    Role("oa_registrar", "公文文书", [*STAFF_BASE, "oa.register_document"]),
-    Role("oa_signer", "签发领导", [*STAFF_BASE, "oa.sign_document"]),
-    Role("oa_principal", "主要领导", [*STAFF_BASE, "oa.sign_document", "oa.sign_principal"]),
+    Role(
+        "oa_reviewer",
+        "办公室核稿",
+        [*STAFF_BASE, "oa.review_document", *SUPERVISION_LEADER, "notices.review_notice"],
+    ),
+    Role("oa_registrar", "公文文书", [*STAFF_BASE, "oa.register_document", "notices.draft_notice"]),
+    Role("oa_signer", "签发领导", [*STAFF_BASE, "oa.sign_document", *SUPERVISION_LEADER]),
+    Role(
+        "oa_principal",
+        "主要领导",
+        [*STAFF_BASE, "oa.sign_document", "oa.sign_principal", *SUPERVISION_LEADER],
+    ),
     # 印章管理员: records each seal actually used for an approved 用印 request (portal/approvals).
     Role(
         "seal_keeper",

@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "portal.oa",
     "portal.archive",
     "portal.inbox",
+    "portal.supervision",
+    "portal.notices",
     "portal.approvals",
     "search",
     "wagtail.contrib.forms",
