@@ -100,7 +100,11 @@ ROLES: tuple[Role, ...] = (
         ],
     ),
     Role("dispatcher", "派遣员", [*STAFF_BASE, "workflow.view_case", "workflow.dispatch_case"]),
-    Role("dept_handler", "部门处置员", [*STAFF_BASE, "oa.draft_document", *SUPERVISION_UNIT]),
+    Role(
+        "dept_handler",
+        "部门处置员",
+        [*STAFF_BASE, "oa.draft_document", "oa.handle_incoming", *SUPERVISION_UNIT],
+    ),
     Role(
         "dept_leader",
         "部门领导",
@@ -109,6 +113,7 @@ ROLES: tuple[Role, ...] = (
             "workflow.view_evaluation",
             "oa.draft_document",
             "oa.countersign_document",
+            "oa.handle_incoming",
             *SUPERVISION_UNIT,
         ],
     ),
@@ -119,6 +124,7 @@ ROLES: tuple[Role, ...] = (
             *STAFF_BASE,
             "oa.draft_document",
             "oa.countersign_document",
+            "oa.handle_incoming",
             *SUPERVISION_UNIT,
             "notices.draft_notice",
         ],
@@ -127,17 +133,40 @@ ROLES: tuple[Role, ...] = (
     # The 发文 flow of portal/oa: office review (核稿), the clerk who rechecks, numbers and
     # issues (文书), the responsible leader who signs, the principal leader who signs upward
     # and important documents.
+    # In the 收文 flow the clerk also receives, registers, urges and closes (签收, 登记,
+    # 催办, 办结), the office screens and proposes (初审, 拟办), the leaders instruct (批办)
+    # and the departments with handle_incoming lead or assist (承办, 协办).
     Role(
         "oa_reviewer",
         "办公室核稿",
-        [*STAFF_BASE, "oa.review_document", *SUPERVISION_LEADER, "notices.review_notice"],
+        [
+            *STAFF_BASE,
+            "oa.review_document",
+            "oa.review_incoming",
+            *SUPERVISION_LEADER,
+            "notices.review_notice",
+        ],
     ),
-    Role("oa_registrar", "公文文书", [*STAFF_BASE, "oa.register_document", "notices.draft_notice"]),
-    Role("oa_signer", "签发领导", [*STAFF_BASE, "oa.sign_document", *SUPERVISION_LEADER]),
+    Role(
+        "oa_registrar",
+        "公文文书",
+        [*STAFF_BASE, "oa.register_document", "oa.receive_incoming", "notices.draft_notice"],
+    ),
+    Role(
+        "oa_signer",
+        "签发领导",
+        [*STAFF_BASE, "oa.sign_document", "oa.instruct_incoming", *SUPERVISION_LEADER],
+    ),
     Role(
         "oa_principal",
         "主要领导",
-        [*STAFF_BASE, "oa.sign_document", "oa.sign_principal", *SUPERVISION_LEADER],
+        [
+            *STAFF_BASE,
+            "oa.sign_document",
+            "oa.sign_principal",
+            "oa.instruct_incoming",
+            *SUPERVISION_LEADER,
+        ],
     ),
     # 印章管理员: records each seal actually used for an approved 用印 request (portal/approvals).
     Role(

@@ -14,3 +14,18 @@ class OaConfig(AppConfig):
         from search.documents import document_type_register
 
         document_type_register(OfficialDocumentType())
+
+        from django.urls import reverse_lazy
+
+        from portal.inbox.registry import TaskSource, task_source_register
+        from portal.oa.selectors import oa_tasks
+
+        task_source_register(
+            TaskSource(
+                key="oa",
+                label=_("公文办理"),
+                fetch=oa_tasks,
+                url=reverse_lazy("oa:document_list"),
+                order=20,
+            )
+        )

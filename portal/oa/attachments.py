@@ -18,7 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
-from portal.oa.models import STATE_SECRET, DocumentAttachment, OfficialDocument, Status
+from portal.oa.incoming import RECEIVE, incoming_may_view
+from portal.oa.models import (
+    STATE_SECRET,
+    DocumentAttachment,
+    IncomingAttachment,
+    IncomingDocument,
+    IncomingStatus,
+    OfficialDocument,
+    Status,
+)
 from portal.oa.rules import state_secret_message
 from portal.oa.services import TransitionConflict, document_may_view
 from portal.workflow.attachments import MARKUP, file_label, image_validate
@@ -113,9 +122,13 @@ def document_attachment_add(
         raise ValidationError({"file": [state_secret_message()]})
     if document.attachments.count() >= MAX_ATTACHMENTS:
         raise ValidationError({"file": [_("每件公文最多 %(n)d 个附件。") % {"n": MAX_ATTACHMENTS}]})
+    return _store(DocumentAttachment, document, actor, upload, name, declared_secret)
+
+
+def _store(model, document, actor: User, upload: UploadedFile, name: str, declared_secret: bool):
     content_type = attachment_validate(upload, declared_secret=declared_secret)
     data = _read(upload)
-    attachment = DocumentAttachment(
+    attachment = model(
         document=document,
         name=(name.strip() or file_label(upload.name))[:120],
         content_type=content_type,
@@ -127,3 +140,24 @@ def document_attachment_add(
     attachment.file.save(uuid.uuid4().hex + EXTENSIONS[content_type], upload, save=False)
     attachment.save()
     return attachment
+
+
+@transaction.atomic
+def incoming_attachment_add(
+    *,
+    document: IncomingDocument | int,
+    actor: User,
+    upload: UploadedFile,
+    name: str = "",
+    declared_secret: bool = False,
+) -> IncomingAttachment:
+    """The registrar attaches the 来文's scan or electronic copy while registering it."""
+    pk = document.pk if isinstance(document, IncomingDocument) else document
+    document = IncomingDocument.objects.select_for_update(of=("self",)).get(pk=pk)
+    if not incoming_may_view(user=actor, document=document) or not actor.has_perm(RECEIVE):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    if document.status not in (IncomingStatus.REGISTER, IncomingStatus.SCREEN):
+        raise TransitionConflict(document, "attach")
+    if document.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError({"file": [_("每件公文最多 %(n)d 个附件。") % {"n": MAX_ATTACHMENTS}]})
+    return _store(IncomingAttachment, document, actor, upload, name, declared_secret)

@@ -288,3 +288,219 @@ class DocumentAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- 收文 (incoming documents) ------------------------------------------------------------
+
+
+class IncomingStatus(models.TextChoices):
+    """The step an incoming document waits for (条例 第六章 收文办理)."""
+
+    REGISTER = "register", _("登记")
+    SCREEN = "screen", _("初审")
+    PROPOSE = "propose", _("拟办")
+    INSTRUCT = "instruct", _("批办")
+    HANDLE = "handle", _("承办")
+    CLOSE = "close", _("待办结")
+    CLOSED = "closed", _("已办结")
+    RETURNED = "returned", _("已退文")
+
+
+INCOMING_OPEN = (
+    IncomingStatus.REGISTER,
+    IncomingStatus.SCREEN,
+    IncomingStatus.PROPOSE,
+    IncomingStatus.INSTRUCT,
+    IncomingStatus.HANDLE,
+    IncomingStatus.CLOSE,
+)
+
+
+class IncomingCounter(models.Model):
+    """The last 收文编号 serial given in a year; locked while numbering."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class IncomingDocument(models.Model):
+    """One 来文 from another organ, from 签收 to 办结 (or 退文)."""
+
+    sender = models.CharField(_("来文单位"), max_length=100)
+    sender_number = models.CharField(_("来文字号"), max_length=50, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    doc_type = models.CharField(_("文种"), max_length=20, choices=DocType.choices, blank=True)
+    classification = models.CharField(
+        _("密级"), max_length=20, choices=Classification.choices, default=Classification.NONE
+    )
+    urgency = models.CharField(_("紧急程度"), max_length=20, choices=Urgency.choices, blank=True)
+    received_at = models.DateTimeField(_("收文日期"))
+    pages = models.PositiveIntegerField(_("页数"), null=True, blank=True)
+    copies = models.PositiveIntegerField(_("份数"), null=True, blank=True)
+    # 收文编号: 收〔年份〕序号号, given at 登记, gap-free per year.
+    number = models.CharField(_("收文编号"), max_length=50, blank=True)
+    number_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    number_serial = models.PositiveIntegerField(null=True, blank=True)
+    # 办理时限 in working days from 签收; the deadline and the warning moment are stored so
+    # the register filters overdue documents in SQL.
+    limit_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"), null=True, blank=True)
+    deadline = models.DateTimeField(_("办理期限"), null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("签收人"),
+    )
+    # 拟办: the office proposes the leader and the lead office.
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批办领导"),
+    )
+    proposal = models.TextField(_("拟办意见"), blank=True)
+    # 批办: the leader's written instruction, the lead office and the co-offices.
+    instruction = models.TextField(_("领导批示"), blank=True)
+    lead_department = models.ForeignKey(
+        "city.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("主办单位"),
+    )
+    co_departments = models.ManyToManyField(
+        "city.Department", related_name="+", blank=True, verbose_name=_("协办单位")
+    )
+    reply = models.TextField(_("办理结果（答复）"), blank=True)
+    return_reason = models.TextField(_("退文理由"), blank=True)
+    # Who may read an 内部 document: nobody else, whatever their step.
+    readers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, verbose_name=_("知悉范围")
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=IncomingStatus.choices,
+        default=IncomingStatus.REGISTER,
+    )
+    version = models.PositiveIntegerField(default=0)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("收文")
+        verbose_name_plural = _("收文")
+        ordering = ["-received_at"]
+        permissions = [
+            ("receive_incoming", _("可以签收、登记、催办、办结收文")),
+            ("review_incoming", _("可以初审、拟办收文")),
+            ("instruct_incoming", _("可以批办收文")),
+            ("handle_incoming", _("可以承办、协办收文")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number_year", "number_serial"],
+                condition=models.Q(number_serial__isnull=False),
+                name="oa_incoming_number_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="oa_incoming_status_dl")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.classification != Classification.NONE
+
+
+class IncomingAssist(models.Model):
+    """A co-office's opinion (协办意见) on the handling, one per co-office."""
+
+    document = models.ForeignKey(IncomingDocument, on_delete=models.CASCADE, related_name="assists")
+    department = models.ForeignKey("city.Department", on_delete=models.PROTECT, related_name="+")
+    opinion = models.TextField(_("协办意见"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["document", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "department"], name="oa_assist_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}/{self.department_id}"
+
+
+class IncomingCirculation(models.Model):
+    """传阅: one named reader; 圈阅 marks it read, with an optional remark."""
+
+    document = models.ForeignKey(
+        IncomingDocument, on_delete=models.CASCADE, related_name="circulations"
+    )
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("阅示意见"), blank=True)
+    read_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["document", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "reader"], name="oa_circulation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}/{self.reader_id}"
+
+
+class IncomingEvent(models.Model):
+    """The processing sheet (收文处理单): every action with its actor, time and comment."""
+
+    document = models.ForeignKey(IncomingDocument, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["document", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "seq"], name="oa_incoming_event_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.seq} {self.action}"
+
+
+class IncomingAttachment(models.Model):
+    """附件 of a 来文 (its scan or electronic copy), checked as the outgoing ones are."""
+
+    document = models.ForeignKey(
+        IncomingDocument, on_delete=models.CASCADE, related_name="attachments"
+    )
+    name = models.CharField(_("附件名称"), max_length=120)
+    file = models.FileField(storage=private_storage, upload_to="oa/incoming/")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["document", "id"]
+
+    def __str__(self) -> str:
+        return self.name
