@@ -80,6 +80,7 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount("shenji01", _name(9), "auditor", "ZHZX"),
         DemoAccount("xitong01", _name(10), "system_admin", "ZHZX"),
         DemoAccount("anquan01", _name(11), "security_admin", "ZHZX"),
+        DemoAccount("yinsi01", _name(23), "privacy_officer", "ZHZX"),
         DemoAccount("hegao01", _name(19), "oa_reviewer", "ZHZX"),
         DemoAccount("wenshu01", _name(16), "oa_registrar", "ZHZX"),
         DemoAccount("qianfa01", _name(17), "oa_signer", "ZHZX"),

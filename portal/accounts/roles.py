@@ -221,6 +221,12 @@ ROLES: tuple[Role, ...] = (
         "宣传负责人",
         [ADMIN_ACCESS, "wagtailimages.add_image", "wagtaildocs.add_document"],
     ),
+    # 个人信息保护负责人 (PIPL art. 52): answers reporters' requests to see or erase their data.
+    Role(
+        "privacy_officer",
+        "个人信息保护负责人",
+        [ADMIN_ACCESS, "citizen.manage_personal_data"],
+    ),
     Role(
         "auditor",
         "审计员",
@@ -254,6 +260,8 @@ ROLES: tuple[Role, ...] = (
         "安全管理员",
         [
             ADMIN_ACCESS,
+            # Rights requests of reporters (PIPL): export or erase their personal data.
+            "citizen.manage_personal_data",
             "accounts.add_user",
             "accounts.change_user",
             "accounts.view_user",

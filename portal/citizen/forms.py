@@ -125,3 +125,47 @@ class ModerationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     attachment = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReportEraseForm(TrackForm):
+    """The reporter's request to erase their personal data from one report."""
+
+    confirm = forms.BooleanField(
+        label=_("我确认删除本举报中我的姓名、电话和电子邮箱（删除后将无法接收回访和通知）"),
+        error_messages={"required": _("请勾选确认。")},
+    )
+
+
+class PrivacyForm(forms.Form):
+    """The privacy officer's request: find, export or erase a reporter's data by phone."""
+
+    ACTIONS = [
+        ("search", _("查找")),
+        ("export", _("导出（JSON）")),
+        ("erase", _("删除个人信息")),
+    ]
+
+    phone = forms.CharField(label=_("举报人电话"), max_length=20)
+    action = forms.ChoiceField(label=_("操作"), choices=ACTIONS, initial="search")
+    reason = forms.CharField(
+        label=_("删除依据"),
+        required=False,
+        max_length=200,
+        help_text=_("删除时必填，如个人申请的编号或日期。"),
+    )
+    confirm = forms.BooleanField(label=_("我已核实申请人身份，确认删除"), required=False)
+
+    def clean_phone(self) -> str:
+        digits = "".join(ch for ch in self.cleaned_data["phone"] if ch.isdigit())
+        if not 7 <= len(digits) <= 20:
+            raise ValidationError(_("请输入完整的电话号码。"))
+        return digits
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "erase":
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", _("请填写删除依据（如个人申请编号）。"))
+            if not data.get("confirm"):
+                self.add_error("confirm", _("请勾选确认。"))
+        return data

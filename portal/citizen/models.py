@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.workflow.models import Case, CaseAttachment, Satisfaction
+from portal.workflow.pii import EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -56,7 +57,8 @@ class PublicReport(models.Model):
     api_client = models.ForeignKey(
         ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
-    email = models.EmailField(_("电子邮箱"), blank=True)
+    # Personal data: encrypted at rest (portal/workflow/pii.py).
+    email = EncryptedTextField(_("电子邮箱"), max_length=254, blank=True)
     # The text the public sees; moderators may redact it (the case keeps the original).
     public_description = models.TextField(_("公开描述"))
     hidden = models.BooleanField(_("已隐藏"), default=False, db_index=True)
@@ -81,6 +83,8 @@ class PublicReport(models.Model):
             ("take_hotline", _("热线受理与回访")),
             ("moderate_report", _("审核公众举报")),
             ("view_reporter", _("查看举报人联系方式")),
+            # The privacy officer's rights requests: export or erase a reporter's data.
+            ("manage_personal_data", _("处理个人信息查询与删除")),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from portal.citizen.models import PublicReport
 from portal.citizen.services import normalise_code, report_reveal_check
 from portal.city.models import Department, Street
 from portal.workflow.models import Case, CaseAttachment, Status
+from portal.workflow.pii import blind_index
 
 PUBLIC_DAYS = 90
 MAP_LIMIT = 500
@@ -263,3 +264,16 @@ def report_can_rate(*, report: PublicReport) -> bool:
     """May the reporter rate now? Once per closure (a reopened case may be rated again)."""
     case = report.case
     return case.status == Status.CLOSED and not case.satisfaction
+
+
+def reporter_case_list(*, phone: str) -> QuerySet[Case]:
+    """The cases reported from this phone number, newest first, found by the blind index
+    (the number itself is stored encrypted and cannot be searched)."""
+    index = blind_index(phone)
+    if not index:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(reporter_phone_index=index)
+        .select_related("category", "public")
+        .order_by("-reported_at", "-pk")
+    )

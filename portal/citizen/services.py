@@ -20,6 +20,14 @@ from portal.citizen.models import ApiClient, Channel, Moderation, PublicReport, 
 from portal.city.models import Category
 from portal.workflow.attachments import attachment_store, uploads_validate
 from portal.workflow.models import Case, CaseAttachment, Satisfaction, Source
+from portal.workflow.pii import (
+    AUDIT_ERASE,
+    AUDIT_EXPORT,
+    blind_index,
+    normalise_phone,
+    pii_audit,
+    redact_phones,
+)
 from portal.workflow.services import case_rate, case_reopen, case_report
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a number is read out on
@@ -112,7 +120,8 @@ def report_submit(
         channel=channel,
         api_client=api_client,
         email=email.strip(),
-        public_description=description,
+        # A number typed into the text would otherwise be public (pages, Open311, feeds).
+        public_description=redact_phones(description),
         operator=operator,
         attributes=attributes or {},
         media_url=media_url,
@@ -239,4 +248,124 @@ def report_moderate(
         before=before,
         actor=actor,
         at=timezone.now(),
+    )
+
+
+# --- personal data: the reporter's rights under PIPL (查阅复制、删除) -----------------------
+
+PRIVACY_PERMISSION = "citizen.manage_personal_data"
+
+
+def _privacy_require(actor: User | None) -> None:
+    if actor is None or not actor.has_perm(PRIVACY_PERMISSION):
+        raise PermissionDenied(_("您没有处理个人信息请求的权限。"))
+
+
+def _phone_index(phone: str) -> str:
+    digits = normalise_phone(phone)
+    if len(digits) < 7 or len(digits) > 20:
+        raise ValidationError({"phone": _("请输入完整的电话号码。")})
+    return blind_index(digits)
+
+
+def reporter_data_export(*, actor: User, phone: str, request=None) -> dict:
+    """Everything kept about the reporter of this phone number (PIPL art. 45): each case
+    and public report with its personal fields, as a JSON-ready dict. Audited."""
+    _privacy_require(actor)
+    index = _phone_index(phone)
+    cases = (
+        Case.objects.filter(reporter_phone_index=index)
+        .select_related("category", "public")
+        .order_by("reported_at", "pk")
+    )
+    reports = []
+    for case in cases:
+        public = getattr(case, "public", None)
+        reports.append(
+            {
+                "case_number": case.number,
+                "reported_at": case.reported_at.isoformat(),
+                "category": case.category.name,
+                "status": case.get_status_display(),
+                "address": case.address,
+                "description": case.description,
+                "reporter_name": case.reporter_name,
+                "reporter_phone": case.reporter_phone,
+                "tracking_number": public.tracking_number if public else "",
+                "channel": public.get_channel_display() if public else "",
+                "email": public.email if public else "",
+                "ratings": [
+                    {
+                        "at": rating.at.isoformat(),
+                        "satisfaction": rating.get_satisfaction_display(),
+                        "comment": rating.comment,
+                    }
+                    for rating in (public.ratings.all() if public else [])
+                ],
+            }
+        )
+    pii_audit(
+        action=AUDIT_EXPORT,
+        request=request,
+        actor=actor,
+        detail={"index": index[:12], "cases": [r["case_number"] for r in reports]},
+    )
+    return {
+        "phone": normalise_phone(phone),
+        "exported_at": timezone.now().isoformat(),
+        "reports": reports,
+    }
+
+
+def _erase(cases: list[Case]) -> None:
+    for case in cases:
+        case.reporter_name = ""
+        case.reporter_phone = ""
+        case.description = redact_phones(case.description)
+        case.save(
+            update_fields=["reporter_name", "reporter_phone", "reporter_phone_index", "description"]
+        )
+    PublicReport.objects.filter(case__in=cases).update(email="")
+    for report in PublicReport.objects.filter(case__in=cases):
+        redacted = redact_phones(report.public_description)
+        if redacted != report.public_description:
+            report.public_description = redacted
+            report.save(update_fields=["public_description"])
+
+
+@transaction.atomic
+def reporter_erase(*, actor: User, phone: str, reason: str, request=None) -> list[str]:
+    """Erase the reporter of this phone number from every case (PIPL art. 47): name, phone
+    and e-mail emptied, numbers in the texts masked. The cases themselves stay for the
+    statistics and the archive. Audited; returns the case numbers touched."""
+    _privacy_require(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写删除依据（如个人申请编号）。")})
+    index = _phone_index(phone)
+    cases = list(Case.objects.select_for_update().filter(reporter_phone_index=index))
+    _erase(cases)
+    numbers = sorted(case.number for case in cases)
+    pii_audit(
+        action=AUDIT_ERASE,
+        request=request,
+        actor=actor,
+        detail={"index": index[:12], "cases": numbers, "reason": reason.strip()[:200]},
+    )
+    return numbers
+
+
+@transaction.atomic
+def report_erase_by_reporter(*, report: PublicReport, code: str, request=None) -> None:
+    """The reporter, proving the report's query code, erases their personal data from this
+    one report at once (no staff step: the code is the proof, and the case itself stays).
+    Audited without an actor."""
+    if not report_reveal_check(report=report, code=code):
+        raise PermissionDenied(_("查询编号或查询码不正确。"))
+    case = Case.objects.select_for_update().get(pk=report.case_id)
+    _erase([case])
+    pii_audit(
+        action=AUDIT_ERASE,
+        request=request,
+        actor=None,
+        detail={"cases": [case.number], "by": "reporter", "report": report.tracking_number},
     )

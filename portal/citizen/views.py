@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accounts.models import mask_phone
 from portal.citizen import forms as f
 from portal.citizen.models import Channel, PublicReport, Rating
 from portal.citizen.selectors import (
@@ -28,11 +27,16 @@ from portal.citizen.selectors import (
     report_photos,
     report_timeline,
     report_track_get,
+    reporter_case_list,
 )
 from portal.citizen.services import (
+    PRIVACY_PERMISSION,
+    report_erase_by_reporter,
     report_moderate,
     report_rate,
     report_submit,
+    reporter_data_export,
+    reporter_erase,
 )
 from portal.citizen.throttle import (
     challenge_attach,
@@ -44,6 +48,15 @@ from portal.citizen.throttle import (
 from portal.city.models import Category, Community, Street
 from portal.city.selectors import grid_geojson
 from portal.workflow.models import OPEN_STATUSES, Case, CaseAttachment, Status
+from portal.workflow.pii import (
+    AUDIT_LOOKUP,
+    blind_index,
+    mask_name,
+    mask_phone,
+    pii_audit,
+    reporter_contact,
+    reporter_contacts,
+)
 from portal.workflow.services import TransitionConflict
 from portal.workflow.uploads import limit_uploads, upload_errors_add
 
@@ -151,6 +164,7 @@ def _track_context(report: PublicReport) -> dict:
         "can_rate": report_can_rate(report=report),
         "ratings": report.ratings.all(),
         "rating_form": f.RatingForm(),
+        "erase_form": f.ReportEraseForm(),
     }
 
 
@@ -306,22 +320,26 @@ def hotline_view(request: HttpRequest) -> HttpResponse:
     form = f.HotlineForm(request.POST or None, request.FILES or None)
     upload_errors_add(request, form)
     receipt = None
+    earlier = []
     status = 200
     if request.method == "POST":
         if form.is_valid() and (receipt := _submit(form, channel=Channel.HOTLINE, request=request)):
+            # The caller's earlier reports (by the phone's blind index): a repeat call about
+            # the same problem is spotted before the case is accepted twice.
+            earlier = list(
+                reporter_case_list(phone=form.cleaned_data["phone"]).exclude(pk=receipt.case.pk)[
+                    :10
+                ]
+            )
             form = f.HotlineForm()
         else:
             status = 400
     return render(
         request,
         "citizen/hotline.html",
-        {"form": form, "receipt": receipt, "notices": _category_notices()},
+        {"form": form, "receipt": receipt, "earlier": earlier, "notices": _category_notices()},
         status=status,
     )
-
-
-def _reporter_phone(user, phone: str) -> str:
-    return phone if user.has_perm("citizen.view_reporter") else mask_phone(phone)
 
 
 @login_required
@@ -334,7 +352,10 @@ def callback_list_view(request: HttpRequest) -> HttpResponse:
         .order_by("case__closed_at", "pk")
     )
     page = Paginator(reports, 30).get_page(request.GET.get("page"))
-    rows = [(r, _reporter_phone(request.user, r.case.reporter_phone)) for r in page]
+    contacts = reporter_contacts(
+        user=request.user, cases=[r.case for r in page], purpose="callback_list", request=request
+    )
+    rows = [(r, contacts.get(r.case_id)) for r in page]
     return render(request, "citizen/callback_list.html", {"page": page, "rows": rows})
 
 
@@ -368,7 +389,9 @@ def callback_view(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "report": report,
         "case": report.case,
-        "phone": _reporter_phone(request.user, report.case.reporter_phone),
+        "contact": reporter_contact(
+            user=request.user, case=report.case, purpose="callback", request=request
+        ),
         "form": form,
         "timeline": report_timeline(report=report),
     }
@@ -414,3 +437,76 @@ def moderation_view(request: HttpRequest, number: str) -> HttpResponse:
         "history": report.moderations.select_related("actor", "attachment"),
     }
     return render(request, "citizen/moderation.html", context, status=status)
+
+
+# --- personal data: the reporter's rights (PIPL) ----------------------------------------
+
+
+@login_required
+@permission_required(PRIVACY_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def privacy_view(request: HttpRequest) -> HttpResponse:
+    """The privacy officer's page: find a reporter's data by phone number, export it as
+    JSON or erase it. POST only, so the number never appears in a URL or an access log."""
+    form = f.PrivacyForm(request.POST or None)
+    context: dict = {"form": form}
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "citizen/privacy.html", context, status=400)
+        data = form.cleaned_data
+        phone, action = data["phone"], data["action"]
+        try:
+            if action == "export":
+                export = reporter_data_export(actor=request.user, phone=phone, request=request)
+                response = JsonResponse(
+                    export, json_dumps_params={"ensure_ascii": False, "indent": 2}
+                )
+                response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+                response["Cache-Control"] = "no-store"
+                return response
+            if action == "erase":
+                numbers = reporter_erase(
+                    actor=request.user, phone=phone, reason=data["reason"], request=request
+                )
+                messages.success(
+                    request,
+                    _("已删除 %(n)d 件案件中的举报人个人信息。") % {"n": len(numbers)},
+                )
+                return redirect("citizen:privacy")
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+            return render(request, "citizen/privacy.html", context, status=400)
+        cases = list(reporter_case_list(phone=phone)[:200])
+        pii_audit(
+            action=AUDIT_LOOKUP,
+            request=request,
+            detail={"index": blind_index(phone)[:12], "found": len(cases)},
+        )
+        context["rows"] = [
+            (case, mask_name(case.reporter_name), mask_phone(case.reporter_phone)) for case in cases
+        ]
+        context["searched"] = True
+    response = render(request, "citizen/privacy.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@rate_limited("lookup")
+@failures_limited("lookup_failures")
+def report_erase_view(request: HttpRequest) -> HttpResponse:
+    """The reporter erases their name, phone and e-mail from their report, with the
+    tracking number and the query code typed again and a confirmation ticked."""
+    form = f.ReportEraseForm(request.POST)
+    if not form.is_valid():
+        return render(request, "citizen/report_erase.html", {"form": form}, status=400)
+    report = report_track_get(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
+    if report is None:
+        failure_record(request, "lookup_failures")
+        form.add_error(None, _("查询编号或查询码不正确。"))
+        return render(request, "citizen/report_erase.html", {"form": form}, status=404)
+    report_erase_by_reporter(report=report, code=form.cleaned_data["code"], request=request)
+    response = render(request, "citizen/report_erase.html", {"erased": report})
+    response["Cache-Control"] = "no-store"
+    return response

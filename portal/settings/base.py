@@ -349,3 +349,12 @@ CITIZEN_CHALLENGE_AFTER = env.int("CITIZEN_CHALLENGE_AFTER", default=3)
 # Open311 GeoReport v2 (portal/citizen/open311): the one jurisdiction this endpoint serves;
 # requests naming another get a 404.
 OPEN311_JURISDICTION = env("OPEN311_JURISDICTION", default="jianye.nanjing.gov.cn")
+
+# --- Personal data (portal/workflow/pii.py) --------------------------------------------
+# Reporters' names, phones and e-mails are stored encrypted (AES-256-GCM). The current key
+# and the keys still accepted for decryption are "<key id>:<urlsafe base64 of 32 bytes>";
+# FIELD_INDEX_KEY keys the blind index used to find a reporter by phone (changing it means
+# `manage.py pii_reencrypt`). dev and test settings carry fixed keys; production requires them.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
+FIELD_INDEX_KEY = env("FIELD_INDEX_KEY", default="")

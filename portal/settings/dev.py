@@ -15,3 +15,9 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-deploy-0123
 warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators"
 )
+
+# Development only (production requires its own): the keys of the personal-data columns.
+FIELD_ENCRYPTION_KEY = env(
+    "FIELD_ENCRYPTION_KEY", default="dev1:ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC1kZXBsb3k"
+)
+FIELD_INDEX_KEY = env("FIELD_INDEX_KEY", default="dev-only-blind-index-key-do-not-deploy")

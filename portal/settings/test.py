@@ -36,3 +36,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"portal-test-{os.getpid()}.sqlite3")
     }
+
+FIELD_ENCRYPTION_KEY = "test1:dGVzdC1vbmx5LWZpZWxkLWtleS1kby1ub3QtdXNlISE"
+FIELD_ENCRYPTION_OLD_KEYS = []
+FIELD_INDEX_KEY = "test-only-blind-index-key"

@@ -13,6 +13,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal.city.models import Category, Component, Department, Grid, Module, Street, Urgency
 from portal.storage import private_storage
+from portal.workflow.pii import BlindIndexField, EncryptedTextField
 
 
 class Source(models.TextChoices):
@@ -105,8 +106,11 @@ class Case(models.Model):
         related_name="reported_cases",
         verbose_name=_("上报人"),
     )
-    reporter_name = models.CharField(_("举报人姓名"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("举报人电话"), max_length=20, blank=True)
+    # Personal data of a citizen reporter: encrypted at rest, found by the phone's blind
+    # index, shown only through portal.workflow.pii.reporter_contacts (masked or audited).
+    reporter_name = EncryptedTextField(_("举报人姓名"), max_length=50, blank=True)
+    reporter_phone = EncryptedTextField(_("举报人电话"), max_length=20, blank=True)
+    reporter_phone_index = BlindIndexField(source="reporter_phone")
     department = models.ForeignKey(
         Department,
         null=True,

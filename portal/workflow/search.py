@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from portal.workflow.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from portal.workflow.pii import redact_phones
 from search.documents import Doc, DocumentType, group_token, perm_token, user_token
 
 INDEX = "cases"
@@ -41,8 +42,10 @@ class CaseDocumentType(DocumentType):
             acl.add(user_token(case.module.supervisor_id))
         if case.reporter_id:
             acl.add(user_token(case.reporter_id))
+        # No personal data in the index: the reporter fields are never indexed, and a phone
+        # number typed into the free text is masked.
         body = " ".join(
-            part
+            redact_phones(part)
             for part in (
                 case.description,
                 case.address,

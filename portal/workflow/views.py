@@ -122,7 +122,6 @@ def _detail_context(request: HttpRequest, case, forms: dict | None = None) -> di
     ):
         forms["dispatch"].initial["department"] = suggestion.department.pk
     now = timezone.now()
-    show_reporter = request.user.has_perm("workflow.view_case")
     return {
         "case": case,
         "actions": [(a, ACTION_LABELS[a], forms[a]) for a in actions],
@@ -134,7 +133,6 @@ def _detail_context(request: HttpRequest, case, forms: dict | None = None) -> di
         if case.step_deadline
         else None,
         "lights": Light.LABELS,
-        "show_reporter": show_reporter,
     }
 
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import mask_phone
 from portal.workflow.labels import EVENT_LABELS
+from portal.workflow.pii import ReporterContact
+from portal.workflow.pii import reporter_contact as reporter_contact_get
 from portal.workflow.sla import Light
 
 register = template.Library()
@@ -36,6 +38,17 @@ def json_attr(value) -> str:
 
 
 register.filter("masked_phone", mask_phone)
+
+
+@register.simple_tag(takes_context=True)
+def reporter_contact(context, case, purpose: str) -> ReporterContact | None:
+    """The case's reporter as the viewing user may see them (portal.workflow.pii decides:
+    full and audited, masked, or None). Every template shows a reporter through this."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is None:
+        return None
+    return reporter_contact_get(user=user, case=case, purpose=purpose, request=request)
 
 
 @register.filter
