@@ -18,6 +18,7 @@ urlpatterns = [
     path("command/", include("portal.workflow.command_urls")),
     path("oa/", include("portal.oa.urls")),
     path("todo/", include("portal.inbox.urls")),
+    path("directory/", include("portal.directory.urls")),
     path("supervision/", include("portal.supervision.urls")),
     path("notices/", include("portal.notices.urls")),
     path("approvals/", include("portal.approvals.urls")),

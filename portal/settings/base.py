@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "portal.oa",
     "portal.archive",
     "portal.inbox",
+    "portal.directory",
     "portal.supervision",
     "portal.notices",
     "portal.approvals",
