@@ -11,7 +11,7 @@ export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
 TEST_DEBS := postgresql redis-server chromium poppler-utils curl unzip
 
-.PHONY: run test setup debs test-debs services services-stop test-sqlite test-postgres lint clean
+.PHONY: run test setup debs test-debs services services-stop test-sqlite test-postgres lint clean chaos
 
 run: setup
 	@tools/run.sh
@@ -63,6 +63,12 @@ test-postgres:
 	@eval "$$(tools/services.sh env)"; \
 	  DJANGO_SETTINGS_MODULE=portal.settings.test DATABASE_URL=$$TEST_DATABASE_URL REDIS_URL=$$TEST_REDIS_URL \
 	  TEST_ELASTICSEARCH_URL=$$TEST_ELASTICSEARCH_URL $(PYTEST) -m "not browser" -q
+
+# Fault drills and the restore drill on a stack of their own (PostgreSQL, Redis and
+# Elasticsearch on other ports than `make services`): see docs/operations.md.
+chaos: debs test-debs $(VENV)/.installed node_modules/.installed
+	@command -v mvn >/dev/null || tools/debian-deps.sh maven
+	@$(PY) -m chaos
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
