@@ -159,9 +159,7 @@ def test_supervised_task_walk(login, user):
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == Status.IN_PROGRESS
-    assert Notification.objects.filter(
-        recipient=user(LEAD), title__contains="办结被退回"
-    ).exists()
+    assert Notification.objects.filter(recipient=user(LEAD), title__contains="办结被退回").exists()
 
     # Second completion, closed by the issuer.
     upload = SimpleUploadedFile("巡查制度.txt", "日常巡查制度全文。".encode(), "text/plain")
