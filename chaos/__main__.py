@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__)
     parser.add_argument("--only", nargs="*", choices=SCENARIOS, help="run only these")
     parser.add_argument("--keep", action="store_true", help="leave the stack running after")
+    parser.add_argument(
+        "--reuse", action="store_true", help="drive the stack a --keep run left up, if any"
+    )
     parser.add_argument("--json", help="write the results here (default var/chaos/<time>.json)")
     args = parser.parse_args(argv)
     chosen = args.only or SCENARIOS
@@ -32,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== fault drills: stack in {stack.base} ==", flush=True)
     results = []
     try:
-        stack.up(say=lambda line: print(line, flush=True))
+        if args.reuse and stack.state_load():
+            print(f"  reusing the running stack at {stack.base_url}", flush=True)
+        else:
+            stack.up(say=lambda line: print(line, flush=True))
         from chaos import drill, scenarios
 
         scenarios.django_setup(stack)
@@ -63,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  note: {note}")
             print(f"  => {'PASS' if result.passed else 'FAIL'} ({result.seconds} s)", flush=True)
     finally:
-        if not args.keep:
+        if args.keep:
+            stack.state_save()
+        else:
             stack.down()
 
     total = round(time.monotonic() - started, 1)

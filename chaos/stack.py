@@ -8,7 +8,9 @@ Every process here is started by this module; it stops or kills only those, by t
 # ruff: noqa: S603, S607, S108 (it runs its own fixed commands; its data lives in /var/tmp)
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -89,6 +91,8 @@ class Stack:
         self.app_port = free_port()
         self.app: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        self.app_pid: int | None = None
+        self.worker_pid: int | None = None
         self.worker_starts = 0
 
     # --- environment ----------------------------------------------------------------------
@@ -331,6 +335,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        self.app_pid = self.app.pid
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.app.poll() is not None:
@@ -361,34 +366,61 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        self.worker_pid = self.worker.pid
         self.worker_starts += 1
 
     def worker_kill9(self) -> int:
-        assert self.worker is not None
-        pid = self.worker.pid
+        pid = self.worker_pid
+        assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        self.worker.wait(10)
+        if self.worker is not None and self.worker.pid == pid:
+            self.worker.wait(10)
+        self._wait_gone(pid, 10)
         return pid
 
-    def _stop_process(self, process: subprocess.Popen | None) -> None:
-        if process is None or process.poll() is not None:
+    def _stop_group(self, pid: int | None) -> None:
+        """Stop a process this stack started; it leads its own session, so signal that
+        group (uvicorn's workers with it)."""
+        if pid is None or not _alive(pid):
             return
-        # The process leads its own session: signal that group (uvicorn's workers with it).
         try:
-            os.killpg(process.pid, signal.SIGTERM)
+            os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             return
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+        for process in (self.app, self.worker):
+            if process is not None and process.pid == pid:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(20)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
 
     def app_stop(self) -> None:
-        self._stop_process(self.app)
+        self._stop_group(self.app_pid)
 
     def worker_stop(self) -> None:
-        self._stop_process(self.worker)
+        self._stop_group(self.worker_pid)
+
+    def state_save(self) -> None:
+        """What `python -m chaos --reuse` needs to drive a stack left up by `--keep`."""
+        state = {"app_port": self.app_port, "app_pid": self.app_pid, "worker_pid": self.worker_pid}
+        (self.base / "state.json").write_text(json.dumps(state))
+
+    def state_load(self) -> bool:
+        try:
+            state = json.loads((self.base / "state.json").read_text())
+        except (OSError, ValueError):
+            return False
+        self.app_port, self.app_pid, self.worker_pid = (
+            state["app_port"],
+            state["app_pid"],
+            state["worker_pid"],
+        )
+        return _http_ok(self.base_url + "/healthz") and bool(
+            self.worker_pid and _alive(self.worker_pid)
+        )
 
     # --- whole stack -----------------------------------------------------------------------
 

@@ -60,12 +60,12 @@ base() {
   local stamp dir
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
   dir="$out/$stamp"
-  mkdir -p "$dir/db"
+  mkdir -p "$dir"
   chmod 700 "$dir"
 
   # 1. The database: a consistent base backup, its WAL streamed alongside (-X stream) so
   #    the backup restores on its own; the WAL archive then carries it forward in time.
-  local log="$dir/db/pg_basebackup.log"
+  local log="$dir/pg_basebackup.log"
   "$PG_BIN/pg_basebackup" -d "$DATABASE_URL" -D "$dir/db" -Ft -z -X stream -c fast \
     --label "portal-$stamp" -v 2>"$log" || { cat "$log" >&2; fail "pg_basebackup failed"; }
   local start_lsn end_lsn

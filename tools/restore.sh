@@ -5,11 +5,11 @@
 #
 #   tools/restore.sh --from BACKUP_DIR --pgdata DIR --wal-archive DIR
 #                    [--target-time 'YYYY-MM-DD HH:MM:SS+08'] [--target-name NAME]
-#                    [--media-root DIR] [--private-root DIR] [--force-media]
+#                    [--media-root DIR] [--private-root DIR] [--force-media] [--no-media]
 #
 # PGDATA must not exist or be empty (stop the server; move a damaged cluster aside first).
 # Media roots must be empty unless --force-media (then the current files are moved to
-# <root>.before-restore-<time>). Start PostgreSQL afterwards: it replays the WAL, then
+# <root>.before-restore-<time>); --no-media restores the database only. Start PostgreSQL afterwards: it replays the WAL, then
 # promotes itself (a new timeline) and accepts writes; `SELECT pg_is_in_recovery()` turns
 # false when it is done.
 set -euo pipefail
@@ -17,7 +17,7 @@ set -euo pipefail
 fail() { echo "restore: $*" >&2; exit 1; }
 
 from="" pgdata="" archive="" target_time="" target_name=""
-media="${MEDIA_ROOT:-}" private="${PRIVATE_MEDIA_ROOT:-}" force_media=0
+media="${MEDIA_ROOT:-}" private="${PRIVATE_MEDIA_ROOT:-}" force_media=0 no_media=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --from) from=$2; shift 2 ;;
@@ -28,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --media-root) media=$2; shift 2 ;;
     --private-root) private=$2; shift 2 ;;
     --force-media) force_media=1; shift ;;
+    --no-media) no_media=1; shift ;;
     *) fail "unknown option $1" ;;
   esac
 done
@@ -77,10 +78,14 @@ restore_media() {
   tar -C "$root" -xzf "$from/$name.tar.gz"
   local total
   total=$(wc -l <"$from/$name.sha256")
-  (cd "$root" && sha256sum --quiet -c "$from/$name.sha256") \
-    || fail "$name files in $root do not match their checksums"
+  if [[ -s "$from/$name.sha256" ]]; then
+    (cd "$root" && sha256sum --quiet -c "$from/$name.sha256") \
+      || fail "$name files in $root do not match their checksums"
+  fi
   echo "$name: $total files restored into $root, checksums OK"
 }
-restore_media media "$media"
-restore_media private "$private"
+if (( ! no_media )); then
+  restore_media media "$media"
+  restore_media private "$private"
+fi
 echo "done: start PostgreSQL; it replays the WAL and promotes when recovery ends."
