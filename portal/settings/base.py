@@ -139,7 +139,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ResilientRedisCache",  # Redis down = an empty cache
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
         }
