@@ -27,6 +27,7 @@ PERIODIC_TASKS: dict[str, int] = {
     "portal.supervision.tasks.overdue_sweep": 60,
     # Hourly, but it stores last week's bulletin only once (unique per week).
     "portal.supervision.tasks.bulletin_weekly_task": 3600,
+    "portal.idempotency.tasks.idempotency_key_purge_task": 3600,
 }
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "portal.oa",
     "portal.archive",
     "portal.inbox",
+    "portal.idempotency",
     "portal.directory",
     "portal.supervision",
     "portal.notices",
@@ -159,6 +160,8 @@ ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
 # Background work: django-tasks (the API Django 6 ships built in) on the database
 # backend, drained by `manage.py db_worker`, which `make run` starts beside the server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long a POST's Idempotency-Key replays its first answer (portal/idempotency).
+IDEMPOTENCY_TTL = env.int("IDEMPOTENCY_TTL", default=24 * 3600)
 
 # --- Security baseline -------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.city.selectors import grid_geojson
+from portal.idempotency.services import idempotent
 from portal.workflow import dashboard as d
 from portal.workflow.emergency import alarm_acknowledge, alarm_list, alarm_timeline
 from portal.workflow.evaluation import Period
@@ -287,6 +288,7 @@ def alarms_view(request: HttpRequest, scope: d.Scope) -> HttpResponse:
 
 @require_POST
 @command_access
+@idempotent(lambda request: f"command:alarm_ack:{request.user.pk}")
 def alarm_ack_view(request: HttpRequest, scope: d.Scope, pk: int) -> HttpResponse:
     """Acknowledge an alarm (接警响应); JSON for the dashboard, a redirect otherwise."""
     alarm = get_object_or_404(EmergencyAlarm, pk=pk)

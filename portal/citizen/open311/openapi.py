@@ -39,6 +39,8 @@ def _errors(*codes: int) -> dict:
         400: "Invalid or missing parameter, unsupported format or method.",
         403: "Missing, invalid or inactive api_key.",
         404: "Unknown jurisdiction_id, service_code, service_request_id, token or path.",
+        409: "A request with the same Idempotency-Key is being answered right now.",
+        422: "The Idempotency-Key was already used with a different request.",
     }
     return {str(c): _ok(meaning[c], {"type": "array", "items": _ref("Error")}) for c in codes}
 
@@ -132,6 +134,22 @@ CREATE_FIELDS = {
     "phone": {"type": "string", "description": "Kept private on the case."},
     "description": {"type": "string", "maxLength": 4000, "description": "Plain text, no HTML."},
     "media_url": {"type": "string", "format": "uri", "maxLength": 500},
+    "idempotency_key": {
+        "type": "string",
+        "maxLength": 255,
+        "description": "For clients that cannot set the Idempotency-Key header.",
+    },
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "1-255 printable ASCII characters (draft-ietf-httpapi-idempotency-key-header). "
+        "A retry with the same key and body within 24 hours replays the first answer "
+        "(header Idempotent-Replayed: true) and files nothing new."
+    ),
+    "schema": {"type": "string"},
 }
 
 
@@ -216,7 +234,7 @@ def openapi(*, server: str) -> dict:
                 },
                 "post": {
                     "summary": "POST Service Request",
-                    "parameters": [FORMAT],
+                    "parameters": [FORMAT, IDEMPOTENCY_KEY],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -244,7 +262,7 @@ def openapi(*, server: str) -> dict:
                             "The created request (a list of one).",
                             {"type": "array", "items": _ref("Created")},
                         ),
-                        **_errors(400, 403, 404),
+                        **_errors(400, 403, 404, 409, 422),
                     },
                 },
             },

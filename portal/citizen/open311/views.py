@@ -35,6 +35,7 @@ from portal.citizen.open311.openapi import openapi
 from portal.citizen.open311.requests import public_report_list, service_request
 from portal.citizen.services import MAX_DESCRIPTION, report_submit, secret_hash
 from portal.city.lookup import grid_locate
+from portal.idempotency.services import idempotent_call
 from portal.workflow.models import FINAL_STATUSES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -152,8 +153,25 @@ def service_definition_view(
 @endpoint("GET", "HEAD", "POST")
 def requests_view(request: HttpRequest, fmt: str, params: QueryDict) -> HttpResponse:
     if request.method == "POST":
-        return _request_create(request, fmt, params)
+        return idempotent_call(
+            request=request,
+            scope=_idempotency_scope(params),
+            run=lambda: _request_create_answer(request, fmt, params),
+            refuse=lambda status, message: render_errors(fmt, status, [message]),
+        )
     return _request_list(request, fmt, params)
+
+
+def _idempotency_scope(params: QueryDict) -> str:
+    """Keys are per client application: one client's key never replays another's answer."""
+    return "open311:requests:" + secret_hash(_param(params, "api_key")[:200])
+
+
+def _request_create_answer(request: HttpRequest, fmt: str, params: QueryDict) -> HttpResponse:
+    try:
+        return _request_create(request, fmt, params)
+    except Open311Error as error:
+        return render_errors(fmt, error.status, error.descriptions)
 
 
 def _api_client(params: QueryDict) -> ApiClient:

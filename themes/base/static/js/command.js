@@ -172,9 +172,11 @@
   alarmBox.addEventListener("click", function (e) {
     var id = e.target && e.target.dataset.ack;
     if (!id) return;
-    var token = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+    // The CSRF cookie is HttpOnly: the token comes from the page. Acknowledging is the same
+    // act however often it is retried, so the alarm names the idempotency key.
     fetch(root.dataset.ack.replace("/0/", "/" + id + "/"), {
-      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": decodeURIComponent(token), Accept: "application/json" },
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": root.dataset.csrf, Accept: "application/json", "Idempotency-Key": "alarm-ack-" + id },
     });
   });
 
