@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from shapely import STRtree, make_valid
+from shapely.errors import ShapelyError
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -27,7 +28,9 @@ def geometry_from_geojson(geojson: dict) -> BaseGeometry:
         raise ValidationError(_("范围必须是 GeoJSON 的 Polygon 或 MultiPolygon。"))
     try:
         geom = shape(geojson)
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, ShapelyError) as exc:
+        # GEOS refuses unclosed or short rings with its own error; garbage nested where
+        # numbers belong fails in numpy with TypeError or ValueError.
         raise ValidationError(_("GeoJSON 格式错误：%(e)s") % {"e": exc}) from exc
     return geom
 
