@@ -9,7 +9,7 @@ PYTEST := $(VENV)/bin/pytest
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
 RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
-TEST_DEBS := postgresql redis-server chromium poppler-utils curl unzip
+TEST_DEBS := postgresql redis-server chromium poppler-utils curl unzip nginx
 
 .PHONY: run test setup debs test-debs services services-stop test-sqlite test-postgres lint clean chaos
 
