@@ -17,7 +17,9 @@ from portal.city.demo_map import map_layout, map_spec
 from portal.city.models import Grid
 from portal.city.services import departments_load, map_load, taxonomy_load
 from portal.demo_pages import demo_pages_load
+from portal.notices.demo import notices_demo_load
 from portal.services import site_setup
+from portal.supervision.demo import supervision_demo_load
 from portal.workflow.demo import cases_load
 from portal.workflow.emergency_demo import emergency_demo_load
 from portal.workflow.models import Case
@@ -42,6 +44,8 @@ class Command(BaseCommand):
         roster = demo_accounts_load()
         site_setup()
         emergency_demo_load()
+        supervision_demo_load()
+        notices_demo_load()
         approval_types_load()
         self.stdout.write(
             _(
