@@ -43,11 +43,12 @@ from portal.accounts.models import mask_phone
 PREFIX = "enc"
 NONCE_BYTES = 12
 
-# Audit actions of personal data (AuditEvent.action).
-AUDIT_VIEW = "pii_view"
-AUDIT_EXPORT = "pii_export"
-AUDIT_ERASE = "pii_erase"
-AUDIT_LOOKUP = "pii_lookup"
+# Audit actions of personal data (AuditEvent.action; the first two are AuditEvent.Action's
+# PERSONAL_DATA_VIEWED and PERSONAL_DATA_EXPORTED).
+AUDIT_VIEW = "personal_data_viewed"
+AUDIT_EXPORT = "personal_data_exported"
+AUDIT_ERASE = "personal_data_erased"
+AUDIT_LOOKUP = "personal_data_searched"
 
 
 class DecryptionError(ValueError):

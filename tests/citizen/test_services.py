@@ -152,7 +152,9 @@ def test_moderation_needs_permission_and_keeps_the_text_before(submit, user):
     )
     report = PublicReport.objects.get(pk=receipt.report.pk)
     assert report.public_description == "占道经营"
-    assert record.before.endswith("13900000000") and record.action == Moderation.Action.REDACT
+    # The text before the edit; its phone number was already masked at submission.
+    assert record.before.endswith("王某某电话139****0000")
+    assert record.action == Moderation.Action.REDACT
     assert report.case.description.endswith("13900000000")  # the case keeps the original
     report_moderate(report=report, actor=user("shouli01"), action="hide", reason="重复举报")
     assert PublicReport.objects.get(pk=report.pk).hidden

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import mask_phone
 from portal.workflow.labels import EVENT_LABELS
-from portal.workflow.pii import ReporterContact
+from portal.workflow.pii import Access, ReporterContact, redact_phones, reporter_access
 from portal.workflow.pii import reporter_contact as reporter_contact_get
 from portal.workflow.sla import Light
 
@@ -67,3 +67,14 @@ def query_replace(context, **kwargs) -> str:
 @register.filter
 def percent(value) -> str:
     return "—" if value is None else f"{value * 100:.2f}%"
+
+
+@register.simple_tag(takes_context=True)
+def reporter_text(context, text: str) -> str:
+    """Free text a reporter wrote (the description), with any mobile number in it masked
+    for users who may not see reporters' numbers in full."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is not None and reporter_access(user) is Access.FULL:
+        return text
+    return redact_phones(text)
