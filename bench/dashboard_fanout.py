@@ -7,7 +7,7 @@ Opens the sockets through the real ASGI application (origin check, session auth,
 DashboardConsumer) with channels' in-process communicators, signed in as a centre user,
 then broadcasts N real event payloads to the centre group the way a committed transition
 does, and times each delivery from send to the socket's client side. The baseline is a raw
-`group_send` to the same number of bare channels on the same layer. Prints delivered
+`send` loop to the same number of bare channels on the same layer. Prints delivered
 count (must be sockets × events) and latency p50/p95/p99.
 
 Needs a migrated database with the demo accounts (`make run` or `manage.py load_demo`).
@@ -116,13 +116,11 @@ async def _dashboards(sockets: int, events: int, session: str, payload: dict) ->
 
 
 async def _raw(sockets: int, events: int, payload: dict) -> dict:
+    """The baseline: a plain `send` loop, one message per channel per event."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
-    group = "bench.raw"
     channels = [await layer.new_channel() for _ in range(sockets)]
-    for channel in channels:
-        await layer.group_add(group, channel)
     latencies: list[float] = []
 
     async def drain(channel: str) -> int:
@@ -140,12 +138,25 @@ async def _raw(sockets: int, events: int, payload: dict) -> dict:
     started = time.perf_counter()
     for i in range(events):
         message = {**payload, "id": payload["id"] + i, "sent": time.perf_counter()}
-        await layer.group_send(group, {"type": "dashboard.message", "payload": message})
+        for channel in channels:
+            await layer.send(channel, {"type": "dashboard.message", "payload": message})
     delivered = sum(await asyncio.gather(*drains))
     total_s = time.perf_counter() - started
-    for channel in channels:
-        await layer.group_discard(group, channel)
     return {"delivered": delivered, "latencies": latencies, "total_s": total_s, "connect_s": 0.0}
+
+
+def summary(result: dict) -> dict:
+    """Delivered count, deliveries per second and latency percentiles in ms (for --json)."""
+    lat = [x * 1000 for x in result["latencies"]]
+    return {
+        "delivered": result["delivered"],
+        "rate": round(result["delivered"] / result["total_s"], 1) if result["total_s"] else 0.0,
+        "seconds": round(result["total_s"], 3),
+        "p50_ms": round(_percentile(lat, 0.50), 2),
+        "p95_ms": round(_percentile(lat, 0.95), 2),
+        "p99_ms": round(_percentile(lat, 0.99), 2),
+        "connect_s": round(result["connect_s"], 2),
+    }
 
 
 def _row(name: str, result: dict, expected: int) -> str:
@@ -163,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sockets", type=int, default=200)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--user", default="zhiban01", help="a centre user of the demo")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     args = parser.parse_args(argv)
     _setup()
     from asgiref.sync import async_to_sync
@@ -181,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         return raw, sockets
 
     raw, sockets = async_to_sync(run)()
+    ok = raw["delivered"] == expected and sockets["delivered"] == expected
+    if args.json:
+        report = {"expected": expected, "raw": summary(raw), "sockets": summary(sockets)}
+        print(json.dumps(report))
+        return 0 if ok else 1
     print(
         f"Dashboard fan-out: {args.sockets} sockets × {args.events} events, "
         f"payload {size} bytes, Redis layer {settings.REDIS_URL.rsplit('@', 1)[-1]}"
@@ -190,9 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'path':<34} {'delivered':>13} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'max ms':>8} {'total s':>8}"
     )
-    print(_row("raw group_send → channel", raw, expected))
+    print(_row("raw send loop → channel", raw, expected))
     print(_row("group_send → consumer → websocket", sockets, expected))
-    ok = raw["delivered"] == expected and sockets["delivered"] == expected
     print("all delivered" if ok else "MISSING DELIVERIES")
     return 0 if ok else 1
 
