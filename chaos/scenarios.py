@@ -106,9 +106,11 @@ def open311_client(stack: Stack, name: str) -> Open311:
     return Open311(url=f"{stack.base_url}/open311/v2/requests.json", key=key, base=base)
 
 
-def staff_http(stack: Stack, username: str, csrf_from: str) -> tuple[requests.Session, str]:
+def staff_http(
+    stack: Stack, username: str, csrf_from: str | None = None
+) -> tuple[requests.Session, str | None]:
     """An HTTP session logged in as a demo account (a server-side session, as after the
-    login form) and a CSRF token read from a page with a form."""
+    login form) and a CSRF token read from a page with a form (when one is named)."""
     from importlib import import_module
 
     from django.conf import settings
@@ -125,6 +127,8 @@ def staff_http(stack: Stack, username: str, csrf_from: str) -> tuple[requests.Se
     store.create()
     session = requests.Session()
     session.cookies.set(settings.SESSION_COOKIE_NAME, store.session_key)
+    if csrf_from is None:
+        return session, None
     page = session.get(stack.base_url + csrf_from, timeout=30)
     match = CSRF.search(page.text)
     if page.status_code != 200 or not match:
@@ -394,7 +398,7 @@ def s2_redis_stop(stack: Stack, n: int = 40, down_after: int = 10) -> Result:
     extra = cases.pop()
     department = dispatch_department()
     session, token = staff_http(stack, "paiqian01", f"/cases/{cases[0].number}/")
-    viewer, _token = staff_http(stack, "zhiban01", f"/cases/{cases[0].number}/")
+    viewer, _token = staff_http(stack, "zhiban01")
     before = viewer.get(stack.base_url + "/command/snapshot/", timeout=30).json()
     cookie = "; ".join(f"{c.name}={c.value}" for c in viewer.cookies)
     listener = DashboardListener(stack, cookie)
@@ -607,15 +611,8 @@ def s4_worker_kill(stack: Stack, attempts: int = 3) -> Result:
     retried_after = time.monotonic() - restart
     running.refresh_from_db()
     pdfs = item.files.filter(role=ItemFile.Role.CASE_FILE)
-    pdf_files_on_disk = (
-        sorted(
-            p.name
-            for p in (stack.private / "archive").rglob("*.pdf")
-            if item.reference_code in p.name
-        )
-        if (stack.private / "archive").exists()
-        else []
-    )
+    item_dir = stack.private / "archive" / str(item.year) / str(item.pk)
+    pdf_files_on_disk = sorted(p.name for p in item_dir.glob("*.pdf"))
     result.counts = {
         "attempt": attempt,
         "killed_worker_pid": killed_pid,
@@ -629,6 +626,6 @@ def s4_worker_kill(stack: Stack, attempts: int = 3) -> Result:
     }
     result.check("worker killed mid-PDF", True)
     result.check("item processed after the worker restarted", item.state == ItemState.FILED)
-    result.check("exactly one PDF", pdfs.count() == 1)
+    result.check("exactly one PDF", pdfs.count() == 1 and len(pdf_files_on_disk) == 1)
     result.check("the killed job ran again", running.status == "SUCCESSFUL")
     return result.finish()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def drills(tmp_path_factory):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=880,
+        timeout=2300,
     )
     assert out.exists(), run.stdout[-4000:] + run.stderr[-4000:]
     results = json.loads(out.read_text())
