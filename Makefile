@@ -11,7 +11,7 @@ export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
 TEST_DEBS := postgresql redis-server chromium poppler-utils curl unzip nginx
 
-.PHONY: run test setup debs test-debs services services-stop test-sqlite test-postgres lint clean chaos
+.PHONY: run test setup debs test-debs services services-stop test-sqlite test-postgres lint clean chaos bench
 
 run: setup
 	@tools/run.sh
@@ -69,6 +69,12 @@ test-postgres:
 chaos: debs test-debs $(VENV)/.installed node_modules/.installed
 	@command -v mvn >/dev/null || tools/debian-deps.sh maven
 	@$(PY) -m chaos
+
+# Benchmarks B1–B9 against their baselines on a stack of their own (bench/README.md);
+# e.g. `make bench BENCH_ARGS="--scale 1000000"`.
+bench: debs test-debs $(VENV)/.installed node_modules/.installed
+	@command -v mvn >/dev/null || tools/debian-deps.sh maven
+	@$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
