@@ -34,14 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack()
     print(f"== fault drills: stack in {stack.base} ==", flush=True)
     results = []
+    setup_error = None
     try:
         if args.reuse and stack.state_load():
             print(f"  reusing the running stack at {stack.base_url}", flush=True)
         else:
-            stack.up(say=lambda line: print(line, flush=True))
+            try:
+                stack.up(say=lambda line: print(line, flush=True))
+            except Exception:
+                setup_error = traceback.format_exc()
+                print(f"  the stack did not start:\n{setup_error}", flush=True)
+                chosen = []
         from chaos import drill, scenarios
 
-        scenarios.django_setup(stack)
+        if chosen:
+            scenarios.django_setup(stack)
         runners = {
             "postgres_kill": scenarios.s1_postgres_kill,
             "redis_stop": scenarios.s2_redis_stop,
@@ -81,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         key = {k: v for k, v in r.counts.items() if not isinstance(v, dict)}
         brief = ", ".join(f"{k}={v}" for k, v in list(key.items())[:5])
         print(f"{r.name:<22} {'PASS' if r.passed else 'FAIL':<6} {r.seconds:>8}  {brief}")
-    failed = [r.name for r in results if not r.passed] + [
-        n for n in chosen if n not in {r.name for r in results}
-    ]
+    failed = [r.name for r in results if not r.passed]
+    failed += [n for n in chosen if n not in {r.name for r in results}]
+    if setup_error:
+        failed.append("stack")
     print(
         f"total {total} s; {len(results) - len([r for r in results if not r.passed])}"
         f"/{len(chosen)} passed"
@@ -97,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "finished_at": dt.datetime.now(dt.UTC).isoformat(),
         "seconds": total,
         "passed": not failed,
+        "setup_error": setup_error,
         "scenarios": [r.__dict__ for r in results],
     }
     with open(out, "w", encoding="utf-8") as handle:
