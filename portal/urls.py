@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("lang/<str:code>/", views.language_switch, name="language_switch"),
     path("admin/", include(wagtailadmin_urls)),
+    path("accounts/", include("portal.accounts.urls")),
     path("cases/", include("portal.workflow.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("open311/v2/", include("portal.citizen.open311_urls")),

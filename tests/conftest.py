@@ -46,13 +46,62 @@ def require_postgres():
         pytest.fail("DATABASE_URL is not PostgreSQL: run these tests with `make test-postgres`")
 
 
+def totp_device(user):
+    """The user's confirmed TOTP device (protected demo accounts have one: the demo
+    secret), created if missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """A code the device accepts now: the current one, or the next step's (tolerance 1)
+    when the current one was just used (a code is accepted once)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += device.step
+    if totp.t() <= device.last_t:  # both used within this step: forget the last one
+        type(device).objects.filter(pk=device.pk).update(last_t=-1)
+        totp.time -= device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def otp_verify_session(client, user, device=None) -> None:
+    """Mark the client's session as having passed the second factor, the way the OTP page
+    does (django_otp.login, then the device generation the session passed with)."""
+    from django.http import HttpRequest
+    from django_otp import login as otp_login
+
+    from portal.accounts.otp import otp_session_mark
+
+    request = HttpRequest()
+    request.session = client.session
+    request.user = user
+    otp_login(request, device or totp_device(user))
+    user.refresh_from_db(fields=["otp_epoch"])
+    otp_session_mark(request, user)
+    request.session.save()
+
+
 @pytest.fixture
 def login(client):
-    """Log the test client in as a demo account, by username."""
+    """Log the test client in as a demo account, by username, with the second factor
+    passed (a TOTP device is created if the account has none); verified=False stops after
+    the password step."""
     from portal.accounts.models import User
 
-    def _login(username: str):
-        client.force_login(User.objects.get(username=username))
+    def _login(username: str, *, verified: bool = True):
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        if verified:
+            otp_verify_session(client, user)
         return client
 
     return _login

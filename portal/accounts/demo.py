@@ -1,15 +1,21 @@
 """Demo accounts for every role, all with one printed password (never for production)."""
 
+from base64 import b32decode
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.accounts.roles import ROLES_BY_CODE, role_group
 from portal.city.models import Community, Department, Grid, Module, Street
 
 DEMO_PASSWORD = "Jianye@2026!"  # noqa: S105  (printed on purpose for the demo)
+# DEMO ONLY: the one TOTP secret of every protected demo account (base32, as authenticator
+# apps take it), printed by load_demo; `manage.py demo_otp_code` shows its current code.
+DEMO_OTP_SECRET = "JBSWY3DPEHPK3PXPJIANYEDEMOSECRET"  # noqa: S105  (demo only, printed)
+DEMO_OTP_KEY_HEX = b32decode(DEMO_OTP_SECRET).hex()
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,7 @@ def demo_accounts_load() -> list[DemoAccount]:
             User.objects.filter(username=account.username, community__isnull=True).update(
                 community=communities[account.community]
             )
+    _demo_security_load(roster)
     for module in Module.objects.order_by("code"):
         supervisor = User.objects.get(username=f"jiandu{module.code}")
         Grid.objects.filter(module=module, supervisor__isnull=True).update(supervisor=supervisor)
@@ -161,3 +168,16 @@ def demo_accounts_load() -> list[DemoAccount]:
             module.supervisor = User.objects.get(username=f"mokuai{module.street.code}")
             module.save(update_fields=["supervisor"])
     return roster
+
+
+def _demo_security_load(roster: list[DemoAccount]) -> None:
+    """Demo accounts start with a fresh password date (none expired at load) and the
+    protected ones with a confirmed TOTP device on the printed demo secret."""
+    from portal.accounts.otp import otp_protected
+    from portal.accounts.services import otp_device_seed
+
+    users = User.objects.filter(username__in=[a.username for a in roster])
+    users.update(password_changed_at=timezone.now())
+    for user in users.prefetch_related("groups"):
+        if otp_protected(user):
+            otp_device_seed(user=user, key_hex=DEMO_OTP_KEY_HEX, name="演示口令")

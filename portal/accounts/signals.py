@@ -2,10 +2,13 @@
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_migrate, post_save
+from django.db.models import F
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.models import AuditEvent, User
+from portal.accounts.otp import otp_session_start
 from portal.accounts.roles import department_membership_sync, roles_sync
 from portal.accounts.services import audit_record
 
@@ -13,6 +16,8 @@ from portal.accounts.services import audit_record
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs) -> None:
     audit_record(action=AuditEvent.Action.LOGIN, request=request, actor=user)
+    if request is not None and hasattr(request, "session"):
+        otp_session_start(request, user)
 
 
 @receiver(user_logged_out)
@@ -27,6 +32,7 @@ def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
         action=AuditEvent.Action.LOGIN_FAILED,
         request=request,
         username=str(credentials.get("username", "")),
+        success=False,
     )
 
 
@@ -36,6 +42,7 @@ def _on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
         action=AuditEvent.Action.LOCKED_OUT,
         request=request,
         username=username or "",
+        success=False,
         detail={"ip_address": ip_address},
     )
 
@@ -53,3 +60,10 @@ def _sync_roles(sender, **kwargs) -> None:
 def _sync_department_group(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
         department_membership_sync(instance)
+
+
+@receiver(post_delete, sender=TOTPDevice)
+def _device_removed(sender, instance, **kwargs) -> None:
+    # Sessions verified with a removed device are verified no longer.
+    if instance.confirmed:
+        User.objects.filter(pk=instance.user_id).update(otp_epoch=F("otp_epoch") + 1)

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "channels",
     "django_htmx",
     "django_tasks",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor and password expiry of staff sessions (MLPS level 3, docs/security.md).
+    "portal.accounts.middleware.StaffSecurityMiddleware",
     "portal.themes.ThemeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -169,14 +173,30 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "real_name", "email", "phone")},
+    },
+    {
+        "NAME": "portal.accounts.passwords.LengthValidator",
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.accounts.passwords.ComplexityValidator"},
+    {"NAME": "portal.accounts.passwords.UsernameValidator"},
+    {"NAME": "portal.accounts.passwords.HistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+# Staff passwords expire after this many days; the next request goes to the change page.
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+# Second factor (TOTP, django-otp): who must use it is in portal/accounts/otp.py. Five
+# wrong codes in a row lock the second step for 30 minutes (and end the session).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="建邺数字城管")
+OTP_FAILURE_LIMIT = env.int("OTP_FAILURE_LIMIT", default=5)
+OTP_LOCKOUT = timedelta(minutes=env.int("OTP_LOCKOUT_MINUTES", default=30))
+# The audit log keeps every row at least this long (Cybersecurity Law art. 21: ≥ 6 months);
+# `manage.py audit_purge` deletes only older rows and refuses a value under 180.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=183)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from portal.accounts.demo import demo_accounts
 from portal.accounts.models import AuditEvent, User
 from portal.accounts.roles import ROLES, role_group, roles_sync
+from portal.accounts.services import audit_record
 from portal.city.models import Grid
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_demo_has_an_account_for_every_role():
 
 
 def test_only_the_auditor_reads_the_audit_log(client, login):
-    AuditEvent.objects.create(action="login", username="someone")
+    audit_record(action=AuditEvent.Action.LOGIN, username="someone")
     login("shenji01")
     response = client.get("/admin/audit_events/")
     assert response.status_code == 200
@@ -61,7 +62,7 @@ def test_only_the_auditor_reads_the_audit_log(client, login):
 
 
 def test_nobody_can_edit_or_delete_audit_events(client, login):
-    event = AuditEvent.objects.create(action="login", username="someone")
+    event = audit_record(action=AuditEvent.Action.LOGIN, username="someone")
     login("shenji01")
     assert _refused(client.get(f"/admin/audit_events/edit/{event.pk}/"))
     assert _refused(client.post(f"/admin/audit_events/delete/{event.pk}/"))

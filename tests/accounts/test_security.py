@@ -78,6 +78,9 @@ def test_check_deploy_is_clean_under_production_settings():
         "SECRET_KEY": "x" * 20 + "production-grade-secret-key-for-check-only-0123456789",
         "ALLOWED_HOSTS": "cg.jianye.example",
         "DATABASE_URL": "sqlite:///:memory:",
+        # Production requires the personal-data keys (portal/workflow/pii.py).
+        "FIELD_ENCRYPTION_KEY": "check1:Y2hlY2stb25seS1maWVsZC1rZXktMzItYnl0ZXMhISE",
+        "FIELD_INDEX_KEY": "check-only-blind-index-key",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -56,3 +56,28 @@ def page(browser, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def sign_in(page, base: str, username: str, next_url: str) -> None:
+    """Sign in through the staff login form as a demo account and, when the second step
+    asks for it, type the current code of the account's TOTP device (protected demo
+    accounts have one on the demo secret); end on next_url."""
+    from portal.accounts.demo import DEMO_PASSWORD
+    from portal.accounts.models import User
+    from tests.conftest import totp_code, totp_device
+
+    page.goto(f"{base}/admin/login/?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/otp/" in url or url.startswith(base + next_url))
+    if "/accounts/otp/" in page.url:
+        device = totp_device(User.objects.get(username=username))
+        if "/accounts/otp/enroll/" in page.url:
+            # First login of an account without a device: enroll the one the page shows.
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=device.user, confirmed=False).latest("id")
+        page.fill("input[name=token]", totp_code(device))
+        page.click(".otp-form button[type=submit]")
+    page.wait_for_url(f"{base}{next_url}*")

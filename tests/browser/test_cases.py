@@ -1,20 +1,16 @@
 import pytest
 
-from portal.accounts.demo import DEMO_PASSWORD
 from portal.city.models import Grid
 from portal.workflow.models import Case
 
 from .conftest import ARTIFACTS
+from .conftest import sign_in as staff_sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 
 def sign_in(page, live_server, username, next_url):
-    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}{next_url}*")
+    staff_sign_in(page, live_server.url, username, next_url)
 
 
 def test_supervisor_reports_from_a_phone_and_clerk_accepts(browser, live_server):

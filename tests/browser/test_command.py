@@ -10,13 +10,12 @@ import threading
 import pytest
 import uvicorn
 
-from portal.accounts.demo import DEMO_PASSWORD
 from portal.city.models import Department
 from portal.workflow import services as s
 from portal.workflow.models import Case
 from tests.conftest import MONDAY_9AM
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -42,14 +41,6 @@ def asgi_server(transactional_db):
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
-
-
-def sign_in(page, base, username, next_url):
-    page.goto(f"{base}/admin/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{next_url}*")
 
 
 def _filed_case(new_case, user) -> Case:

@@ -1,6 +1,8 @@
 import pytest
 
 from portal.accounts.demo import DEMO_PASSWORD
+from portal.accounts.models import User
+from tests.conftest import totp_code, totp_device
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -32,6 +34,11 @@ def test_staff_login_reaches_the_admin(page, live_server):
     page.fill("input[name=username]", "xitong01")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
+    # The system administrator's second step: the current code of the demo device.
+    page.wait_for_url(live_server.url + "/accounts/otp/?next=*")
+    assert "二次身份验证" in page.content()
+    page.fill("input[name=token]", totp_code(totp_device(User.objects.get(username="xitong01"))))
+    page.click(".otp-form button[type=submit]")
     page.wait_for_url(live_server.url + "/admin/")
     assert "城市基础数据" in page.content()
 

@@ -9,7 +9,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from portal.accounts.demo import DEMO_PASSWORD, demo_accounts_load
+from portal.accounts.demo import DEMO_OTP_SECRET, DEMO_PASSWORD, demo_accounts_load
 from portal.accounts.roles import ROLES
 from portal.approvals.setup import approval_types_load
 from portal.city.demo import components_load
@@ -86,3 +86,11 @@ class Command(BaseCommand):
                 _(" 等 %(n)d 个") % {"n": len(names)} if len(names) > 3 else ""
             )
             self.stdout.write(f"  {role.name:<8} {shown}")
+        self.stdout.write(
+            _(
+                "【仅限演示】系统管理员、安全管理员、审计员、档案角色等受保护账号登录时还须输入"
+                "动态口令：在身份验证器中添加密钥 %(secret)s，或运行 "
+                "`manage.py demo_otp_code` 查看当前口令。"
+            )
+            % {"secret": DEMO_OTP_SECRET}
+        )
