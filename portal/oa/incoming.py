@@ -610,7 +610,7 @@ def incoming_urge(
         )
         notification_send(
             recipients=people,
-            title=_("收文催办：%(t)s") % {"t": document.title},
+            title=(_("收文催办：%(t)s") % {"t": document.title})[:200],
             body=text,
             url=reverse("oa:incoming_detail", args=[document.pk]),
         )

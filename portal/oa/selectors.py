@@ -72,9 +72,14 @@ def document_actions(*, user: User, document: OfficialDocument) -> list[str]:
 
 
 def document_todo(*, user: User) -> list[OfficialDocument]:
-    """The documents waiting for the user (待办), oldest first."""
-    candidates = document_list(user=user).exclude(status=Status.ISSUED).order_by("created_at")
-    return [d for d in candidates if document_actions(user=user, document=d)]
+    """The documents waiting for the user (待办), oldest first: their own drafts and the
+    steps `_outgoing_waiting` finds (the rules of document_actions, in SQL)."""
+    waiting = _outgoing_waiting(user).values("pk")
+    return list(
+        document_list(user=user)
+        .filter(Q(pk__in=waiting) | Q(status=Status.DRAFT, drafter=user))
+        .order_by("created_at")
+    )
 
 
 def countersign_rows(*, document: OfficialDocument) -> QuerySet[Countersign]:
@@ -255,11 +260,29 @@ def outgoing_deadline(document: OfficialDocument) -> dt.datetime | None:
     return deadline_compute(start=document.step_at, value=days, unit="work_day")
 
 
+OUTGOING_PERMS = (
+    "oa.review_document",
+    "oa.countersign_document",
+    "oa.sign_document",
+    "oa.register_document",
+)
+
+
+def _bounded(qs: QuerySet, limit: int) -> tuple[int, list]:
+    """The first `limit` rows and the total; the count query only when the page is full."""
+    rows = list(qs[:limit])
+    return (qs.count() if len(rows) == limit else len(rows)), rows
+
+
 def oa_tasks(user: User, limit: int) -> TaskBatch:
     """The personal inbox's 公文 source: outgoing steps waiting for the user and incoming
-    steps assigned to them; two counts and two bounded lists, merged by deadline."""
-    outgoing = _outgoing_waiting(user)
-    incoming = _incoming_waiting(user)
+    steps assigned to them; per flow one list of at most `limit` rows (and a count when
+    it is full), merged by deadline."""
+    out_total, outgoing = 0, []
+    # Every outgoing step needs one of these permissions: skip the query without them.
+    if any(user.has_perm(perm) for perm in OUTGOING_PERMS):
+        out_total, outgoing = _bounded(_outgoing_waiting(user), limit)
+    in_total, incoming = _bounded(_incoming_waiting(user), limit)
     tasks = [
         Task(
             title=d.title,
@@ -269,7 +292,7 @@ def oa_tasks(user: User, limit: int) -> TaskBatch:
             deadline=outgoing_deadline(d),
             received_at=d.step_at,
         )
-        for d in outgoing.select_related(None)[:limit]
+        for d in outgoing
     ]
     tasks += [
         Task(
@@ -281,8 +304,8 @@ def oa_tasks(user: User, limit: int) -> TaskBatch:
             warn_at=d.warn_at,
             received_at=d.received_at,
         )
-        for d in incoming[:limit]
+        for d in incoming
     ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     tasks.sort(key=lambda t: (t.deadline is None, t.deadline or far, t.received_at or far))
-    return TaskBatch(total=outgoing.count() + incoming.count(), tasks=tasks[:limit])
+    return TaskBatch(total=out_total + in_total, tasks=tasks[:limit])
