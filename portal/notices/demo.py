@@ -37,7 +37,9 @@ def notices_demo_load(*, now: dt.datetime | None = None) -> int:
         at=now - dt.timedelta(days=2, hours=3),
     )
     s.notice_submit(notice=published, actor=author, at=now - dt.timedelta(days=2, hours=2))
-    s.notice_review(notice=published, actor=reviewer, approved=True, at=now - dt.timedelta(days=2))
+    published = s.notice_review(
+        notice=published, actor=reviewer, approved=True, at=now - dt.timedelta(days=2)
+    )
     s.notice_open(notice=published, user=users["shequ001001"], at=now - dt.timedelta(days=1))
     pending = s.notice_create(
         actor=author,

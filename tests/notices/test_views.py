@@ -183,3 +183,20 @@ def test_inbox_sources(user, login):
     assert batch.total == 4 and len(batch.tasks) == 2
     page = login("shequ001003").get(reverse("inbox:index")).content.decode()
     assert "通知0" in page
+
+
+def test_pages_render_for_their_people(login):
+    assert login(AUTHOR).get(reverse("notices:notice_new")).status_code == 200
+    login(AUTHOR).post(reverse("notices:notice_new"), _post())
+    notice = Notice.objects.get(title=TITLE)
+    page = login(AUTHOR).get(reverse("notices:notice_edit", args=[notice.pk]))
+    assert page.status_code == 200 and TITLE in page.content.decode()
+    assert login(REVIEWER).get(reverse("notices:notice_edit", args=[notice.pk])).status_code == 403
+    assert TITLE in login(AUTHOR).get(reverse("notices:notice_list")).content.decode()
+    _act(login(AUTHOR), notice, "submit")
+    assert TITLE in login(REVIEWER).get(reverse("notices:notice_list")).content.decode()
+    # A stale edit after submission is a conflict, not a silent overwrite.
+    response = login(AUTHOR).post(
+        reverse("notices:notice_edit", args=[notice.pk]), {**_post(), "version": 0}
+    )
+    assert response.status_code == 409

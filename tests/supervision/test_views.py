@@ -195,3 +195,14 @@ def test_unknown_action_and_missing_task(login):
     task = SupervisedTask.objects.get(title=TITLE)
     assert _act(client, task, "explode").status_code == 403
     assert client.get(reverse("supervision:task_detail", args=[999999])).status_code == 404
+
+
+def test_pages_render_for_their_people(login):
+    assert login(ISSUER).post(reverse("supervision:task_new"), _issue_post()).status_code == 302
+    page = login(LEADER).get(reverse("supervision:task_list"))
+    assert page.status_code == 200 and TITLE in page.content.decode()
+    assert login(LEADER).get(reverse("supervision:bulletin_list")).status_code == 200
+    inbox = login(LEAD).get(reverse("inbox:index")).content.decode()
+    assert TITLE in inbox and "签收" in inbox
+    nav = login(LEAD).get(reverse("inbox:index")).content.decode()
+    assert reverse("supervision:task_list") in nav and reverse("notices:notice_list") in nav
