@@ -118,9 +118,12 @@ class AuditEvent(models.Model):
         OTP_VERIFIED = "otp_verified", _("动态口令验证通过")
         OTP_FAILED = "otp_failed", _("动态口令错误")
         OTP_LOCKED = "otp_locked", _("动态口令锁定")
+        OTP_RESET = "otp_reset", _("重置动态口令")
         PASSWORD_CHANGED = "password_changed", _("修改密码")
         PERSONAL_DATA_VIEWED = "personal_data_viewed", _("查看个人信息")
         PERSONAL_DATA_EXPORTED = "personal_data_exported", _("导出个人信息")
+        PERSONAL_DATA_SEARCHED = "personal_data_searched", _("查找个人信息")
+        PERSONAL_DATA_ERASED = "personal_data_erased", _("删除个人信息")
         AUDIT_PURGED = "audit_purged", _("清理过期审计日志")
 
     # Set by the service before hashing (not auto_now_add, which would overwrite it).

@@ -6,7 +6,7 @@ import enum
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -252,6 +252,26 @@ def otp_enroll_confirm(*, request: HttpRequest, token: str) -> tuple[OtpOutcome,
                 request=request, user=user, device=device, action=AuditEvent.Action.OTP_ENROLLED
             )
     return outcome, wait
+
+
+def otp_reset(*, user: User, actor: User) -> int:
+    """The security administrator's reset of a lost device: remove the user's devices (their
+    verified sessions end) and the lock; the next login enrolls again."""
+    if not actor.has_perm("accounts.change_user"):
+        raise PermissionDenied
+    with transaction.atomic():
+        removed = 0
+        for device in TOTPDevice.objects.filter(user=user):
+            device.delete()  # one by one: the post_delete signal bumps the epoch
+            removed += 1
+        User.objects.filter(pk=user.pk).update(otp_failure_count=0, otp_failed_at=None)
+        audit_record(
+            action=AuditEvent.Action.OTP_RESET,
+            actor=actor,
+            target=f"user:{user.get_username()}",
+            detail={"devices": removed},
+        )
+    return removed
 
 
 def otp_device_seed(*, user: User, key_hex: str, name: str = "authenticator") -> TOTPDevice:

@@ -1,8 +1,11 @@
 """The second factor (MLPS level 3, R14): protected roles cannot reach any staff page, API
 or the Wagtail admin after the password alone; wrong codes are throttled and locked."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -245,3 +248,18 @@ def test_a_session_marked_by_django_otp_login_alone_is_verified(client, user):
     otp_login(request, totp_device(account))
     request.session.save()
     assert client.get("/admin/audit_events/").status_code == 200
+
+
+def test_the_security_admin_resets_a_lost_device(client, login, user):
+    login("dangan01")
+    assert client.get("/archive/").status_code == 200
+    with pytest.raises(CommandError):
+        call_command("otp_reset", "dangan01", "--by", "xitong01", stdout=io.StringIO())
+    assert TOTPDevice.objects.filter(user__username="dangan01").exists()
+    call_command("otp_reset", "dangan01", "--by", "anquan01", stdout=io.StringIO())
+    assert not TOTPDevice.objects.filter(user__username="dangan01").exists()
+    response = client.get("/archive/")
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert client.get(VERIFY)["Location"].startswith(ENROLL)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.OTP_RESET)
+    assert (event.username, event.target) == ("anquan01", "user:dangan01")

@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditevent',
             name='action',
-            field=models.CharField(choices=[('login', '登录'), ('logout', '退出'), ('login_failed', '登录失败'), ('locked_out', '账号锁定'), ('otp_enrolled', '绑定动态口令'), ('otp_verified', '动态口令验证通过'), ('otp_failed', '动态口令错误'), ('otp_locked', '动态口令锁定'), ('password_changed', '修改密码'), ('personal_data_viewed', '查看个人信息'), ('personal_data_exported', '导出个人信息'), ('audit_purged', '清理过期审计日志')], db_index=True, max_length=32, verbose_name='事件'),
+            field=models.CharField(choices=[('login', '登录'), ('logout', '退出'), ('login_failed', '登录失败'), ('locked_out', '账号锁定'), ('otp_enrolled', '绑定动态口令'), ('otp_verified', '动态口令验证通过'), ('otp_failed', '动态口令错误'), ('otp_locked', '动态口令锁定'), ('otp_reset', '重置动态口令'), ('password_changed', '修改密码'), ('personal_data_viewed', '查看个人信息'), ('personal_data_exported', '导出个人信息'), ('personal_data_searched', '查找个人信息'), ('personal_data_erased', '删除个人信息'), ('audit_purged', '清理过期审计日志')], db_index=True, max_length=32, verbose_name='事件'),
         ),
         migrations.AlterField(
             model_name='auditevent',
