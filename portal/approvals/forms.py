@@ -29,7 +29,9 @@ def _field(definition: ApprovalField) -> forms.Field:
     if kind == FieldType.TEXTAREA:
         return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), **common)
     if kind == FieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common
+        )
     if kind == FieldType.DATETIME:
         return forms.DateTimeField(
             input_formats=DATETIME_FORMATS,
