@@ -35,7 +35,8 @@ from pathlib import Path
 from bench.stats import Check, median_summary, ratio, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "var" / "bench"
+# BENCH_OUT: where dumps, reports and the bench's media go (default var/bench/).
+OUT = Path(os.environ.get("BENCH_OUT") or ROOT / "var" / "bench")
 WORK = OUT / "work"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 SERVICES = {
@@ -167,6 +168,8 @@ class Bench:
             self.sh("pg_dump", "-Fc", "-Z", "1", "-f", str(dump), f"{self.pg}/{seed_db}")
             self.psql(f"DROP DATABASE {seed_db}")
             self.report["setup"]["seeded_seconds"] = round(time.perf_counter() - started, 1)
+        if self.args.seed_only:
+            return
         restored = time.perf_counter()
         self.log(f"seed: restoring {dump.name}")
         self.psql(f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
@@ -188,7 +191,20 @@ class Bench:
         )
 
     def static(self) -> None:
+        """collectstatic (minutes on a busy machine), skipped when no static source changed."""
+        digest = hashlib.sha256()
+        sources = [ROOT / "package-lock.json", ROOT / "requirements.lock"]
+        for top in ("themes", "portal", "search"):
+            sources += [p for p in (ROOT / top).rglob("*") if "static" in p.parts and p.is_file()]
+        for path in sorted(sources):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        stamp = OUT / "static" / ".bench-sources"
+        if stamp.exists() and stamp.read_text() == digest.hexdigest():
+            return
+        self.log("collectstatic")
         self.sh(PY, "manage.py", "collectstatic", "--noinput", "-v0")
+        stamp.write_text(digest.hexdigest())
 
     def app_start(self, *, es: bool) -> None:
         env = {**self.env, "ELASTICSEARCH_URL": self.es_url if es else ""}

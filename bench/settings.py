@@ -14,3 +14,32 @@ INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.baseline_urls"
 # The bench's own collected static files: var/static belongs to `make run`.
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "bench" / "static")
+# Hashed names as in production, without WhiteNoise's gzip/brotli copies: no scenario
+# fetches a static file, and compressing every asset takes minutes on a busy 2-core box.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "css",
+    "js",
+    "mjs",
+    "map",
+    "json",
+    "svg",
+    "txt",
+    "html",
+    "xml",
+    "md",
+    "woff",
+    "woff2",
+    "ttf",
+    "otf",
+    "eot",
+    "ico",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "webp",
+    "gz",
+    "br",
+    "zip",
+    "pdf",
+]
