@@ -508,10 +508,14 @@ def s3_elasticsearch_stop(stack: Stack, reports: int = 20, transitions: int = 10
     for case in cases:
         with contextlib.suppress(requests.RequestException):
             transition_ok += dispatched_ok(http_dispatch(stack, session, token, case, department))
-    # Let the worker try (and fail) to drain while the cluster is down.
-    time.sleep(max(0.0, 8 - (time.monotonic() - down)))
+    # Let the worker try (and fail) to drain while the cluster is down: it keeps the
+    # entries and backs off.
+    tried_by = time.monotonic() + 30
+    while time.monotonic() < tried_by and not OutboxEntry.objects.filter(attempts__gt=0).exists():
+        time.sleep(1)
     outbox_peak = OutboxEntry.objects.count()
     failed_attempts = OutboxEntry.objects.filter(attempts__gt=0).count()
+    es_down_seconds = time.monotonic() - down
     restart = time.monotonic()
     stack.services_start()  # Elasticsearch back
     es_up_seconds = time.monotonic() - restart
@@ -530,6 +534,7 @@ def s3_elasticsearch_stop(stack: Stack, reports: int = 20, transitions: int = 10
         "outbox_before": outbox_before,
         "outbox_peak_while_down": outbox_peak,
         "outbox_entries_with_failed_attempts": failed_attempts,
+        "es_down_seconds_before_restart": round(es_down_seconds, 1),
         "outbox_after": outbox_after,
         "es_restart_seconds": round(es_up_seconds, 1),
         "drained_seconds_after_restart": round(drained_after, 1),
