@@ -305,3 +305,32 @@ def test_task_list_scope(issue, user):
     assert set(task_list(user=user("lingdao_yls")).values_list("title", flat=True)) == {"乙"}
     assert task_list(user=user("zhuyao01")).count() == 2
     assert task_list(user=user("shequ001001")).count() == 0
+
+
+def test_document_source_must_be_readable_by_the_issuer(issue, user):
+    from portal.oa import services as oa
+    from portal.oa.models import DocType, IssuingOrgan
+    from portal.oa.rules import DraftData
+
+    organ, _created = IssuingOrgan.objects.get_or_create(
+        code="建城管",
+        defaults={"name": "南京市建邺区城市管理局", "mark": "南京市建邺区城市管理局文件"},
+    )
+    document = oa.document_create(
+        actor=user("jiedao001"),
+        data=DraftData(
+            organ=organ,
+            doc_type=DocType.NOTICE,
+            title="关于开展市容专项整治的通知",
+            body="现决定开展专项整治。",
+            signer=user("qianfa01"),
+            recipients=list(Department.objects.filter(code="JD002")),
+        ),
+    )
+    # A draft is its drafter's alone: the office may not cite it yet.
+    with pytest.raises(ValidationError) as exc:
+        issue(source_kind=SourceKind.DOCUMENT, source_text="", document=document)
+    assert "document" in exc.value.message_dict
+    oa.document_submit(document=document, actor=user("jiedao001"))
+    task = issue(source_kind=SourceKind.DOCUMENT, source_text="", document=document)
+    assert task.document == document and task.case is None
