@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from portal.accounts.models import User
 from portal.approvals.models import (
@@ -44,17 +44,6 @@ def seal_use_todo() -> QuerySet[ApprovalRequest]:
         )
         .select_related("approval_type", "applicant")
         .order_by("finished_at", "id")
-    )
-
-
-def request_history_list(*, user: User) -> QuerySet[ApprovalRequest]:
-    """Requests the user decided on before (for the “已办” list)."""
-    return (
-        ApprovalRequest.objects.filter(
-            Q(tasks__user=user) & ~Q(tasks__decision__in=[Decision.PENDING, Decision.VOID])
-        )
-        .distinct()
-        .select_related("approval_type", "applicant")
     )
 
 

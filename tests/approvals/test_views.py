@@ -211,3 +211,12 @@ def test_inbox_shows_the_seal_keeper_the_approved_request(types, login, user):
     body = login(KEEPER).get(reverse("inbox:index")).content.decode()
     assert request.number in body and "登记用印" in body
 
+
+def test_system_admin_edits_approval_types_in_the_admin(types, login):
+    leave = types["leave"]
+    url = f"/admin/snippets/approvals/approvaltype/edit/{leave.pk}/"
+    page = login("xitong01").get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "working_days" in body and "主要领导审批" in body
+    assert login(LEADER).get(url).status_code in (302, 403)
