@@ -69,3 +69,23 @@ def test_verdict():
     assert verdict([ok]) == "PASS"
     assert verdict([ok, bad]) == "FAIL"
     assert verdict([]) == "FAIL"  # nothing measured is not a pass
+
+
+def test_report_table_lists_rows_and_checks():
+    from bench.report import markdown
+
+    report = {
+        "scenarios": [
+            {
+                "id": "B1",
+                "figures": {
+                    "baseline: bare INSERT view": {"ok": 10, "rate": 100.0, "p99_ms": 9.0},
+                    "Open311 POST": {"ok": 4, "rate": 40.0, "p50_ms": 20, "p99_ms": 30.0},
+                },
+                "checks": [Check("throughput ratio", 0.4, 0.3).as_dict()],
+            }
+        ]
+    }
+    text = markdown(report)
+    assert "| B1 | Open311 POST | 4 | 40.0 | 20.0 | — | 30.0 |" in text
+    assert "| B1 | throughput ratio | 0.40 | ≥ 0.3 | PASS |" in text
