@@ -5,9 +5,11 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import views
+from portal.openapi import openapi_view
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/openapi.json", openapi_view, name="openapi"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("lang/<str:code>/", views.language_switch, name="language_switch"),
     path("admin/", include(wagtailadmin_urls)),
