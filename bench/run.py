@@ -240,7 +240,12 @@ class Bench:
         self.procs = [server, worker]
         for _ in range(120):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{APP_PORT}/_bench/hello", timeout=2):
+                # As through the TLS proxy: production redirects plain HTTP to https.
+                ready = urllib.request.Request(
+                    f"http://127.0.0.1:{APP_PORT}/_bench/hello",
+                    headers={"X-Forwarded-Proto": "https"},
+                )
+                with urllib.request.urlopen(ready, timeout=2):  # noqa: S310 (loopback)
                     break
             except OSError:
                 time.sleep(0.5)
