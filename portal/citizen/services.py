@@ -308,6 +308,7 @@ def reporter_data_export(*, actor: User, phone: str, request=None) -> dict:
         action=AUDIT_EXPORT,
         request=request,
         actor=actor,
+        target=f"reporter:{index[:12]}",
         detail={"index": index[:12], "cases": [r["case_number"] for r in reports]},
     )
     return {
@@ -349,6 +350,7 @@ def reporter_erase(*, actor: User, phone: str, reason: str, request=None) -> lis
         action=AUDIT_ERASE,
         request=request,
         actor=actor,
+        target=f"reporter:{index[:12]}",
         detail={"index": index[:12], "cases": numbers, "reason": reason.strip()[:200]},
     )
     return numbers
@@ -367,5 +369,6 @@ def report_erase_by_reporter(*, report: PublicReport, code: str, request=None) -
         action=AUDIT_ERASE,
         request=request,
         actor=None,
+        target=f"case:{case.number}",
         detail={"cases": [case.number], "by": "reporter", "report": report.tracking_number},
     )

@@ -481,6 +481,7 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
         pii_audit(
             action=AUDIT_LOOKUP,
             request=request,
+            target=f"reporter:{blind_index(phone)[:12]}",
             detail={"index": blind_index(phone)[:12], "found": len(cases)},
         )
         context["rows"] = [

@@ -38,17 +38,16 @@ from django.db import models
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 
-from portal.accounts.models import mask_phone
+from portal.accounts.models import AuditEvent, mask_phone
 
 PREFIX = "enc"
 NONCE_BYTES = 12
 
-# Audit actions of personal data (AuditEvent.action; the first two are AuditEvent.Action's
-# PERSONAL_DATA_VIEWED and PERSONAL_DATA_EXPORTED).
-AUDIT_VIEW = "personal_data_viewed"
-AUDIT_EXPORT = "personal_data_exported"
-AUDIT_ERASE = "personal_data_erased"
-AUDIT_LOOKUP = "personal_data_searched"
+# Audit actions of personal data.
+AUDIT_VIEW = AuditEvent.Action.PERSONAL_DATA_VIEWED
+AUDIT_EXPORT = AuditEvent.Action.PERSONAL_DATA_EXPORTED
+AUDIT_ERASE = AuditEvent.Action.PERSONAL_DATA_ERASED
+AUDIT_LOOKUP = AuditEvent.Action.PERSONAL_DATA_SEARCHED
 
 
 class DecryptionError(ValueError):
@@ -306,6 +305,7 @@ def pii_audit(
     action: str,
     request: HttpRequest | None = None,
     actor=None,
+    target: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
     """One audit row about personal data. The detail names cases and purposes, never the
@@ -314,7 +314,7 @@ def pii_audit(
 
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    audit_record(action=action, request=request, actor=actor, detail=detail or {})
+    audit_record(action=action, request=request, actor=actor, target=target, detail=detail or {})
 
 
 def reporter_contacts(
@@ -348,6 +348,7 @@ def reporter_contacts(
             action=AUDIT_VIEW,
             request=request,
             actor=user,
+            target=f"case:{revealed[0]}" if len(revealed) == 1 else "",
             detail={"purpose": purpose, "cases": revealed},
         )
     return contacts

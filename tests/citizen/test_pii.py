@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 
 from portal.accounts.models import AuditEvent, User
+from portal.accounts.selectors import audit_chain_verify
 from portal.citizen.models import PublicReport
 from portal.citizen.selectors import reporter_case_list
 from portal.citizen.services import reporter_data_export, reporter_erase
@@ -204,6 +205,8 @@ def test_privacy_erase_anonymises_every_report_and_keeps_the_cases(client, login
     assert not reporter_case_list(phone=PHONE).exists()
     event = audits(AUDIT_ERASE).latest("id")
     assert event.username == "yinsi01" and event.detail["reason"] == "申请 2026-001"
+    assert PHONE not in json.dumps(event.detail) and event.target.startswith("reporter:")
+    assert audit_chain_verify().ok  # the personal-data events are links of the audit chain
     assert sorted(event.detail["cases"]) == sorted([first.case.number, second.case.number])
 
 

@@ -178,6 +178,7 @@ def test_case_detail_shows_the_reporter_to_permitted_roles_and_audits(client, lo
     event = AuditEvent.objects.filter(action=pii.AUDIT_VIEW).latest("id")
     assert event.username == "shouli01"
     assert event.detail == {"purpose": "case_detail", "cases": [case.number]}
+    assert event.target == f"case:{case.number}"
     assert PHONE not in json.dumps(event.detail) and NAME not in json.dumps(event.detail)
 
 
