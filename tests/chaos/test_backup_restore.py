@@ -14,7 +14,8 @@ import pytest
 from chaos.stack import BACKUP, ROOT, Stack, free_port
 
 RESTORE = str(ROOT / "tools" / "restore.sh")
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(600)]
+# Needs only PostgreSQL's binaries and a cluster of its own: part of the PostgreSQL run.
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
 
 
 def run(*cmd, env=None):
