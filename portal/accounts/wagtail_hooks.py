@@ -13,9 +13,9 @@ class AuditEventViewSet(ModelViewSet):
     menu_label = _("审计日志")
     menu_order = 900
     add_to_admin_menu = True
-    list_display = ["at", "username", "action", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["username"]
+    list_display = ["at", "username", "action", "target", "success", "ip_address"]
+    list_filter = ["action", "success"]
+    search_fields = ["username", "target"]
     inspect_view_enabled = True
     # Append-only: nobody holds add/change/delete on audit events, so those views refuse.
     exclude_form_fields = []

@@ -177,6 +177,9 @@ def test_the_auditor_alone_checks_the_chain(client, login):
     login("shenji01")
     page = client.get("/accounts/audit/verify/")
     assert page.status_code == 200 and "审计链完整" in page.content.decode()
+    audit_record(action=AuditEvent.Action.PERSONAL_DATA_EXPORTED, target="reporter:4242")
+    found = client.get("/admin/audit_events/", {"q": "reporter:4242"})
+    assert found.status_code == 200 and "reporter:4242" in found.content.decode()
     for username in ("xitong01", "anquan01", "zhiban01"):
         login(username)
         assert client.get("/accounts/audit/verify/").status_code == 403, username
