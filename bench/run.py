@@ -366,6 +366,8 @@ class Bench:
             "long": fx["lon"],
             "description": text,
             "address_string": "江东中路 108 号",
+            # The demo's classes ask how urgent it is (a required service attribute).
+            "attribute[urgency]": "urgent",
         }
         mp = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         form = {"Content-Type": "application/x-www-form-urlencoded"}
