@@ -64,6 +64,8 @@ def test_staff_pages_run_without_csp_violations(page, live_server, new_case):
         assert _violations(page, console) == [], path
     # The print button's handler now lives in a static file: it still prints.
     page.goto(live_server.url + "/command/report/")
-    page.evaluate("window.__printed = 0; window.print = () => { window.__printed += 1; }")
+    assert page.locator("script[src*='print_button']").count() == 1
+    assert page.locator("[data-print]").count() == 1
+    page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed++; }; }")
     page.click("button[data-print]")
     assert page.evaluate("window.__printed") == 1
