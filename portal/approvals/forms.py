@@ -87,7 +87,7 @@ class RequestForm(forms.Form):
 
 def request_form_class(approval_type: ApprovalType) -> type[RequestForm]:
     """A form class for `approval_type`, one field per configured field, in order."""
-    definitions = list(approval_type.fields.all())
+    definitions = list(approval_type.form_fields())
     attrs = {d.key: _field(d) for d in definitions}
     attrs["approval_type"] = approval_type
     attrs["definitions"] = definitions
@@ -97,7 +97,7 @@ def request_form_class(approval_type: ApprovalType) -> type[RequestForm]:
 def initial_from_data(approval_type: ApprovalType, data: dict) -> dict:
     """Form initial values from a request's stored answers (for editing after 退回)."""
     initial = {}
-    for d in approval_type.fields.all():
+    for d in approval_type.form_fields():
         value = data.get(d.key)
         if value in (None, ""):
             continue

@@ -64,8 +64,8 @@ def seal_log_list(*, seal: str = "", month: tuple[int, int] | None = None) -> Qu
 def seal_names() -> list[str]:
     """Every seal named in the log or offered by a 用印 type's form."""
     names = set(SealUseLog.objects.values_list("seal", flat=True).distinct())
-    for approval_type in ApprovalType.objects.exclude(seal_key="").prefetch_related("fields"):
-        for field in approval_type.fields.all():
+    for approval_type in ApprovalType.objects.exclude(seal_key=""):
+        for field in approval_type.form_fields():
             if field.key == approval_type.seal_key:
                 names.update(field.choice_list)
     return sorted(names)

@@ -221,7 +221,7 @@ def stage_approvers(*, stage: ApprovalStage, applicant: User) -> list[User]:
 
 def _plan(approval_type: ApprovalType, applicant: User, values: dict) -> list[dict]:
     plan = []
-    for stage in approval_type.stages.select_related("group"):
+    for stage in approval_type.ordered_stages().select_related("group"):
         if not stage_applies(stage, values):
             continue
         approvers = stage_approvers(stage=stage, applicant=applicant)
@@ -245,7 +245,7 @@ def _plan(approval_type: ApprovalType, applicant: User, values: dict) -> list[di
 
 def _form_snapshot(approval_type: ApprovalType) -> list[dict]:
     return [
-        {"key": f.key, "label": f.label, "type": f.field_type} for f in approval_type.fields.all()
+        {"key": f.key, "label": f.label, "type": f.field_type} for f in approval_type.form_fields()
     ]
 
 
@@ -286,7 +286,7 @@ def _summary(approval_type: ApprovalType, applicant: User, period: dict, answers
 def _fill(request: ApprovalRequest, answers: dict) -> None:
     """Apply answers: stored data, period, booking, summary and the stage plan."""
     approval_type = request.approval_type
-    known = {f.key: f for f in approval_type.fields.all()}
+    known = {f.key: f for f in approval_type.form_fields()}
     unknown = set(answers) - set(known)
     if unknown:
         raise ValidationError(_("表单包含未定义的字段：%(k)s") % {"k": "、".join(sorted(unknown))})

@@ -156,6 +156,8 @@ def approval_types_load() -> int:
         if ApprovalType.objects.filter(code=attrs["code"]).exists():
             continue
         approval_type = ApprovalType(**attrs)
+        for order, child in enumerate([*fields, *stages]):
+            child.sort_order = order
         approval_type.fields = fields
         approval_type.stages = stages
         approval_type.save()

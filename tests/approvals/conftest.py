@@ -42,12 +42,12 @@ def engine_type(db):
     """A type exercising the engine: 会签 of two named people, then the department leader
     (或签), then the principal leader only for amounts over 1000."""
     approval_type = ApprovalType(code="engine", name="测试审批")
-    approval_type.fields = [
+    fields = [
         ApprovalField(key="subject", label="事项", field_type=FieldType.TEXT),
         ApprovalField(key="amount", label="金额", field_type=FieldType.NUMBER, min_value=0),
     ]
     first = ApprovalStage(name="会签", approver_kind=ApproverKind.USERS, mode=StageMode.ALL)
-    approval_type.stages = [
+    stages = [
         first,
         ApprovalStage(name="部门领导", approver_kind=ApproverKind.DEPT_LEADER),
         ApprovalStage(
@@ -58,6 +58,10 @@ def engine_type(db):
             condition_value="1000",
         ),
     ]
+    for order, child in enumerate([*fields, *stages]):
+        child.sort_order = order
+    approval_type.fields = fields
+    approval_type.stages = stages
     approval_type.save()
     first.users.set(User.objects.filter(username__in=[REVIEWER, SIGNER]))
     first.save()
