@@ -27,4 +27,4 @@ def test_english_case_list(client, login, db):
     login("shouli01")
     client.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})
     html = client.get("/cases/").content.decode()
-    assert "Cases" in html and "Inbox" in html and "No cases match." in html
+    assert "Cases" in html and "My tasks" in html and "No cases match." in html
