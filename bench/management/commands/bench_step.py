@@ -208,7 +208,8 @@ class Command(BaseCommand):
         from portal.models import HomePage, NewsPage
 
         home = HomePage.objects.live().first()
-        news = NewsPage.objects.live().order_by("-id").first()
+        # public(): a news page behind a view restriction would redirect anonymous readers.
+        news = NewsPage.objects.live().public().order_by("-id").first()
         return {
             "home": home.url if home else "/",
             "news": news.url if news else None,
