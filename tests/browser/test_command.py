@@ -52,7 +52,11 @@ def _filed_case(new_case, user) -> Case:
 
 def test_dashboard_shows_a_dispatch_without_reload(browser, asgi_server, new_case, user):
     case = _filed_case(new_case, user)
-    screen = browser.new_context(locale="zh-CN", viewport={"width": 1600, "height": 1000})
+    # bypass_csp: wait_for_function evaluates its predicate in the page, which the CSP
+    # (no 'unsafe-eval') forbids; test_csp.py checks the dashboard under the real policy.
+    screen = browser.new_context(
+        locale="zh-CN", viewport={"width": 1600, "height": 1000}, bypass_csp=True
+    )
     page = screen.new_page()
     sign_in(page, asgi_server, "zhiban01", "/command/")
     page.wait_for_selector("#command-status[data-state=connected]")

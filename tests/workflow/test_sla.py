@@ -44,9 +44,10 @@ def test_overdue_steps_are_recorded_once_and_notified(new_case, user):
     assert s.case_overdue_record(now=later + dt.timedelta(hours=1)) == 0  # once only
     step = CaseStep.objects.get(case=case, step="accept")
     assert step.overdue_recorded_at == later
-    notified = set(Notification.objects.values_list("recipient__username", flat=True))
+    # The demo's notices and 督办 leave notifications of their own: look at this case's.
+    mine = Notification.objects.filter(title__contains=case.number)
+    notified = set(mine.values_list("recipient__username", flat=True))
     assert notified == {"shouli01", "shouli02"}  # the acceptance clerks owe the step
-    assert case.number in Notification.objects.first().title
 
 
 def test_department_is_notified_of_overdue_handling(new_case, user):
