@@ -5,6 +5,7 @@ from fractions import Fraction
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from portal.accounts.models import User
 from portal.citizen.models import PublicReport
@@ -65,7 +66,9 @@ def test_resident_reports_tracks_and_rates_from_a_phone(browser, live_server, tm
     page.fill("textarea[name=description]", "小区门口有一堆暴露垃圾，已经两天没人清理")
     page.set_input_files("input[name=photos]", str(photo))
     # The photo's EXIF GPS places the pin.
-    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    # expect() polls from Playwright's own world: wait_for_function would eval in the page,
+    # which the CSP (no 'unsafe-eval') forbids.
+    expect(page.locator("#id_lat")).not_to_have_value("", timeout=10000)
     assert abs(float(page.input_value("#id_lat")) - grid.centre_lat) < 1e-4
     assert "照片定位" in page.inner_text("#location-status")
     page.fill("input[name=email]", "resident@example.com")
